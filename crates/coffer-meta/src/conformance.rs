@@ -1,0 +1,1 @@
+//! The conformance suite every `MetaStore` backend runs (see `run_all`).
