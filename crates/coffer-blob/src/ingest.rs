@@ -1,0 +1,287 @@
+//! Streaming a request body into a durable blob (or into memory when it is small).
+
+use std::fs::File;
+use std::io::{self, Write as _};
+use std::path::PathBuf;
+use std::pin::Pin;
+
+use bytes::{Bytes, BytesMut};
+use coffer_meta::BlobId;
+use futures::{Stream, StreamExt as _};
+use thiserror::Error;
+use tokio::sync::mpsc;
+
+use crate::digest::{ChecksumAlgorithm, Digests, Hasher};
+use crate::store::{BlobStore, sync_dir};
+
+/// Writes move in large buffers: fewer syscalls and channel hops per byte.
+const WRITE_BUFFER: usize = 1024 * 1024;
+/// Buffers in flight between the request task and the writer thread. With
+/// [`WRITE_BUFFER`] this bounds the memory of one upload to a few MiB.
+const CHANNEL_DEPTH: usize = 4;
+
+/// Why the client's body stream failed. The protocol layer maps each to its wire code.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum BodyError {
+    /// The body ended before the length the client declared.
+    #[error("the request body ended before its declared length")]
+    Incomplete,
+    /// A streaming chunk's signature (or the payload hash) did not verify.
+    #[error("the request body's signature does not match")]
+    SignatureMismatch,
+    /// The body's framing (aws-chunked) was malformed.
+    #[error("malformed request body: {0}")]
+    Malformed(String),
+    /// The connection failed while reading.
+    #[error("reading the request body failed: {0}")]
+    Io(String),
+}
+
+/// A request body as the storage layers see it.
+pub type BodyStream = Pin<Box<dyn Stream<Item = Result<Bytes, BodyError>> + Send>>;
+
+/// Why an ingest failed. Nothing is left behind in any case.
+#[derive(Debug, Error)]
+pub enum IngestError {
+    /// The client's body failed.
+    #[error(transparent)]
+    Body(#[from] BodyError),
+    /// The body exceeded the size limit.
+    #[error("the body is larger than the limit of {max} bytes")]
+    TooLarge { max: u64 },
+    /// The disk failed.
+    #[error("blob I/O: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// How to ingest one body.
+#[derive(Clone, Debug)]
+pub struct IngestOptions {
+    /// Checksums to compute besides MD5.
+    pub algorithms: Vec<ChecksumAlgorithm>,
+    /// Bodies of at most this many bytes stay in memory (to be stored inline).
+    pub inline_threshold: usize,
+    /// Bodies larger than this fail with [`IngestError::TooLarge`].
+    pub max_size: u64,
+}
+
+/// Where an ingested body went.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Stored {
+    Inline(Bytes),
+    /// A complete, fsynced blob file.
+    Blob(BlobId),
+}
+
+/// An ingested body.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ingested {
+    pub stored: Stored,
+    pub digests: Digests,
+}
+
+enum Msg {
+    Data(Bytes),
+    /// The body ended cleanly: make it durable.
+    Commit,
+}
+
+impl BlobStore {
+    /// Reads `body` to its end, hashing as it goes. Small bodies come back in memory;
+    /// larger ones are written to a new blob that is durable before this returns. On any
+    /// error the partial blob is removed.
+    pub async fn ingest(&self, mut body: BodyStream, opts: &IngestOptions) -> Result<Ingested, IngestError> {
+        let mut head = BytesMut::new();
+        let mut size: u64 = 0;
+        let mut overflow = None;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk?;
+            size += chunk.len() as u64;
+            if size > opts.max_size {
+                return Err(IngestError::TooLarge { max: opts.max_size });
+            }
+            if head.len() + chunk.len() <= opts.inline_threshold {
+                head.extend_from_slice(&chunk);
+            } else {
+                overflow = Some(chunk);
+                break;
+            }
+        }
+        let Some(overflow) = overflow else {
+            let mut hasher = Hasher::new(&opts.algorithms);
+            hasher.update(&head);
+            let digests = hasher.finish(size);
+            return Ok(Ingested { stored: Stored::Inline(head.freeze()), digests });
+        };
+
+        let store = self.clone();
+        let (id, path, file) = tokio::task::spawn_blocking(move || store.create())
+            .await
+            .map_err(io::Error::other)??;
+        let (tx, rx) = mpsc::channel::<Msg>(CHANNEL_DEPTH);
+        let algorithms = opts.algorithms.clone();
+        let writer = tokio::task::spawn_blocking(move || write_blob(file, path, rx, &algorithms));
+
+        let mut pending = BytesMut::with_capacity(WRITE_BUFFER);
+        pending.extend_from_slice(&head);
+        pending.extend_from_slice(&overflow);
+        let fed: Result<(), IngestError> = async {
+            while let Some(chunk) = body.next().await {
+                let chunk = chunk?;
+                size += chunk.len() as u64;
+                if size > opts.max_size {
+                    return Err(IngestError::TooLarge { max: opts.max_size });
+                }
+                pending.extend_from_slice(&chunk);
+                if pending.len() >= WRITE_BUFFER && tx.send(Msg::Data(pending.split().freeze())).await.is_err() {
+                    // The writer stopped early; its own error is reported below.
+                    return Ok(());
+                }
+            }
+            if !pending.is_empty() && tx.send(Msg::Data(pending.split().freeze())).await.is_err() {
+                return Ok(());
+            }
+            // Ignored error: a writer that already stopped reports its own failure.
+            let _ = tx.send(Msg::Commit).await;
+            Ok(())
+        }
+        .await;
+        drop(tx);
+        let written = writer.await.map_err(io::Error::other)?;
+        match (fed, written) {
+            (Ok(()), Ok(Some(digests))) => {
+                debug_assert_eq!(digests.size, size);
+                Ok(Ingested { stored: Stored::Blob(id), digests })
+            }
+            (Err(e), _) => Err(e),
+            (Ok(()), Err(e)) => Err(e.into()),
+            (Ok(()), Ok(None)) => Err(io::Error::other("blob writer stopped before the commit").into()),
+        }
+    }
+}
+
+/// The writer thread: appends, hashes, and on `Commit` makes the file durable. Returns
+/// `None` (and removes the file) when the channel closes without a commit.
+fn write_blob(
+    mut file: File,
+    path: PathBuf,
+    mut rx: mpsc::Receiver<Msg>,
+    algorithms: &[ChecksumAlgorithm],
+) -> io::Result<Option<Digests>> {
+    let mut hasher = Hasher::new(algorithms);
+    let mut size = 0u64;
+    let result = (|| {
+        while let Some(msg) = rx.blocking_recv() {
+            match msg {
+                Msg::Data(data) => {
+                    hasher.update(&data);
+                    file.write_all(&data)?;
+                    size += data.len() as u64;
+                }
+                Msg::Commit => {
+                    // The data must be on stable storage before any metadata points at it.
+                    file.sync_all()?;
+                    // And the file's directory entry, or a crash could lose the name.
+                    if let Some(dir) = path.parent() {
+                        sync_dir(dir)?;
+                    }
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    })();
+    match result {
+        Ok(true) => Ok(Some(hasher.finish(size))),
+        other => {
+            drop(file);
+            if let Err(e) = std::fs::remove_file(&path) {
+                tracing::warn!(path = %path.display(), error = %e, "could not remove an abandoned blob; the GC will");
+            }
+            other.map(|_| None)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn body(chunks: Vec<Result<Bytes, BodyError>>) -> BodyStream {
+        Box::pin(futures::stream::iter(chunks))
+    }
+
+    fn opts(inline: usize) -> IngestOptions {
+        IngestOptions { algorithms: vec![ChecksumAlgorithm::Crc32c], inline_threshold: inline, max_size: 1 << 40 }
+    }
+
+    async fn read_all(store: &BlobStore, id: &BlobId, len: u64) -> Vec<u8> {
+        let mut r = store.read(id, 0, len).await.unwrap();
+        let mut out = Vec::new();
+        while let Some(c) = r.next().await {
+            out.extend_from_slice(&c.unwrap());
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn small_body_stays_inline() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path().join("blobs")).unwrap();
+        let got = store.ingest(body(vec![Ok(Bytes::from_static(b"hello"))]), &opts(16)).await.unwrap();
+        assert_eq!(got.stored, Stored::Inline(Bytes::from_static(b"hello")));
+        assert_eq!(got.digests.size, 5);
+        assert!(got.digests.checksums.crc32c.is_some());
+    }
+
+    #[tokio::test]
+    async fn large_body_becomes_a_durable_blob_with_exact_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path().join("blobs")).unwrap();
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        let chunks = data.chunks(65_536).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+        let got = store.ingest(body(chunks), &opts(1024)).await.unwrap();
+        let Stored::Blob(id) = &got.stored else { panic!("expected a blob") };
+        assert_eq!(got.digests.size, data.len() as u64);
+        let mut h = Hasher::new(&[]);
+        h.update(&data);
+        assert_eq!(got.digests.md5, h.finish(0).md5);
+        assert_eq!(read_all(&store, id, data.len() as u64).await, data);
+        let mut tail = store.read(id, 2_999_990, 10).await.unwrap();
+        assert_eq!(tail.next().await.unwrap().unwrap().as_ref(), &data[2_999_990..]);
+    }
+
+    #[tokio::test]
+    async fn body_error_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path().join("blobs")).unwrap();
+        let chunks = vec![Ok(Bytes::from(vec![1u8; 2 * WRITE_BUFFER])), Err(BodyError::Incomplete)];
+        let err = store.ingest(body(chunks), &opts(10)).await.unwrap_err();
+        assert!(matches!(err, IngestError::Body(BodyError::Incomplete)));
+        assert!(store.older_than(std::time::Duration::ZERO).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn too_large_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path().join("blobs")).unwrap();
+        let o = IngestOptions { max_size: 100, ..opts(10) };
+        let err = store.ingest(body(vec![Ok(Bytes::from(vec![0u8; 101]))]), &o).await.unwrap_err();
+        assert!(matches!(err, IngestError::TooLarge { max: 100 }));
+        assert!(store.older_than(std::time::Duration::ZERO).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn gc_candidates_respect_grace_and_delete_is_idempotent() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path().join("blobs")).unwrap();
+        let got = store.ingest(body(vec![Ok(Bytes::from(vec![7u8; 100]))]), &opts(10)).await.unwrap();
+        let Stored::Blob(id) = got.stored else { panic!() };
+        assert!(store.older_than(std::time::Duration::from_secs(3600)).await.unwrap().is_empty());
+        assert_eq!(store.older_than(std::time::Duration::ZERO).await.unwrap(), vec![id.clone()]);
+        store.delete(&id).await.unwrap();
+        store.delete(&id).await.unwrap();
+        assert!(store.read(&BlobId("../../etc/passwd".into()), 0, 1).await.is_err());
+    }
+}

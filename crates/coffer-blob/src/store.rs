@@ -1,0 +1,136 @@
+//! Blob files on disk: naming, durable creation, ranged reads, deletion, and the listing
+//! the garbage collector walks.
+
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use coffer_meta::BlobId;
+use futures::Stream;
+use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+use tokio_util::io::ReaderStream;
+
+/// Reads move in large buffers so a big GET costs few blocking-pool round trips.
+const READ_BUFFER: usize = 256 * 1024;
+
+/// A stream of a blob's bytes.
+pub type BlobReader = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
+
+/// The blob directory of one Coffer data dir.
+#[derive(Clone, Debug)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+impl BlobStore {
+    /// Opens (creating if needed) the blob directory `root`.
+    pub fn open(root: impl Into<PathBuf>) -> io::Result<Self> {
+        let root = root.into();
+        fs::create_dir_all(&root)?;
+        if let Some(parent) = root.parent() {
+            sync_dir(parent)?;
+        }
+        Ok(Self { root })
+    }
+
+    /// The directory blobs live under.
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path_of(&self, id: &BlobId) -> io::Result<PathBuf> {
+        let s = id.0.as_str();
+        // Ids are ours (32 hex digits); anything else must never reach the filesystem.
+        if s.len() < 8 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("invalid blob id {s:?}")));
+        }
+        Ok(self.root.join(&s[0..2]).join(&s[2..4]).join(s))
+    }
+
+    /// Creates a new empty blob file and its fan-out directories (made durable at once, so
+    /// the later fsync of the file's own directory is enough).
+    pub(crate) fn create(&self) -> io::Result<(BlobId, PathBuf, File)> {
+        let id = BlobId(uuid::Uuid::new_v4().simple().to_string());
+        let path = self.path_of(&id)?;
+        let dir = path.parent().ok_or_else(|| io::Error::other("blob path has no parent"))?;
+        if !dir.exists() {
+            fs::create_dir_all(dir)?;
+            let mid = dir.parent().ok_or_else(|| io::Error::other("blob dir has no parent"))?;
+            sync_dir(mid)?;
+            sync_dir(&self.root)?;
+        }
+        let file = fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
+        Ok((id, path, file))
+    }
+
+    /// Streams `len` bytes of blob `id` from `offset`.
+    pub async fn read(&self, id: &BlobId, offset: u64, len: u64) -> io::Result<BlobReader> {
+        let path = self.path_of(id)?;
+        let mut file = tokio::fs::File::open(&path).await?;
+        if offset > 0 {
+            file.seek(io::SeekFrom::Start(offset)).await?;
+        }
+        let reader = file.take(len);
+        Ok(Box::pin(ReaderStream::with_capacity(reader, READ_BUFFER)))
+    }
+
+    /// Removes blob `id`. A blob already gone is not an error: deletion may race the GC.
+    pub async fn delete(&self, id: &BlobId) -> io::Result<()> {
+        let path = self.path_of(id)?;
+        match tokio::fs::remove_file(&path).await {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// Ids of blob files not modified for at least `grace`: the candidates for garbage
+    /// collection. The grace period protects writes still in flight.
+    pub async fn older_than(&self, grace: Duration) -> io::Result<Vec<BlobId>> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || walk_older_than(&root, grace))
+            .await
+            .map_err(io::Error::other)?
+    }
+}
+
+fn walk_older_than(root: &Path, grace: Duration) -> io::Result<Vec<BlobId>> {
+    let now = SystemTime::now();
+    let mut out = Vec::new();
+    for level1 in fs::read_dir(root)? {
+        let level1 = level1?;
+        if !level1.file_type()?.is_dir() {
+            continue;
+        }
+        for level2 in fs::read_dir(level1.path())? {
+            let level2 = level2?;
+            if !level2.file_type()?.is_dir() {
+                continue;
+            }
+            for entry in fs::read_dir(level2.path())? {
+                let entry = entry?;
+                let Ok(name) = entry.file_name().into_string() else { continue };
+                let meta = match entry.metadata() {
+                    Ok(m) => m,
+                    // Deleted while we walked.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                };
+                let age = meta.modified().ok().and_then(|m| now.duration_since(m).ok());
+                if age.is_some_and(|age| age >= grace) {
+                    out.push(BlobId(name));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Makes a directory's entries durable (a created or renamed file is only durable once
+/// its directory is).
+pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
