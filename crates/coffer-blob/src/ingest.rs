@@ -29,6 +29,9 @@ pub enum BodyError {
     /// A streaming chunk's signature (or the payload hash) did not verify.
     #[error("the request body's signature does not match")]
     SignatureMismatch,
+    /// The body's SHA-256 differs from the signed `x-amz-content-sha256`.
+    #[error("the request body does not match x-amz-content-sha256")]
+    PayloadHashMismatch,
     /// The body's framing (aws-chunked) was malformed.
     #[error("malformed request body: {0}")]
     Malformed(String),
@@ -59,7 +62,8 @@ pub enum IngestError {
 pub struct IngestOptions {
     /// Checksums to compute besides MD5.
     pub algorithms: Vec<ChecksumAlgorithm>,
-    /// Bodies of at most this many bytes stay in memory (to be stored inline).
+    /// Bodies of at most this many bytes stay in memory (to be stored inline); 0 always
+    /// writes a blob.
     pub inline_threshold: usize,
     /// Bodies larger than this fail with [`IngestError::TooLarge`].
     pub max_size: u64,
@@ -107,11 +111,16 @@ impl BlobStore {
                 break;
             }
         }
-        let Some(overflow) = overflow else {
-            let mut hasher = Hasher::new(&opts.algorithms);
+        // A threshold of 0 means "always a blob", even for an empty body (parts need one).
+        let overflow = match overflow {
+            Some(chunk) => chunk,
+            None if opts.inline_threshold == 0 => Bytes::new(),
+            None => {
+                let mut hasher = Hasher::new(&opts.algorithms);
             hasher.update(&head);
             let digests = hasher.finish(size);
-            return Ok(Ingested { stored: Stored::Inline(head.freeze()), digests });
+                return Ok(Ingested { stored: Stored::Inline(head.freeze()), digests });
+            }
         };
 
         let store = self.clone();

@@ -1,0 +1,102 @@
+use coffer_blob::{BodyError, IngestError};
+use coffer_meta::MetaError;
+use thiserror::Error;
+
+/// Why an object-store operation failed. The protocol crates map each variant to its
+/// wire error in one exhaustive `match`.
+#[derive(Debug, Error)]
+pub enum CoreError {
+    /// The bucket does not exist.
+    #[error("The specified bucket does not exist")]
+    NoSuchBucket,
+    /// The caller already owns a bucket of that name.
+    #[error("Your previous request to create the named bucket succeeded and you already own it.")]
+    BucketAlreadyOwnedByYou,
+    /// Someone else owns a bucket of that name.
+    #[error("The requested bucket name is not available.")]
+    BucketAlreadyExists,
+    /// The bucket still holds objects or uploads.
+    #[error("The bucket you tried to delete is not empty")]
+    BucketNotEmpty,
+    /// The bucket name breaks AWS's naming rules.
+    #[error("The specified bucket is not valid: {0}")]
+    InvalidBucketName(String),
+    /// The key (or version) does not exist.
+    #[error("The specified key does not exist.")]
+    NoSuchKey,
+    /// The key is longer than 1024 bytes.
+    #[error("Your key is too long")]
+    KeyTooLong,
+    /// An argument is out of its allowed range or malformed.
+    #[error("{0}")]
+    InvalidArgument(String),
+    /// The request is not valid as a whole.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// The multipart upload does not exist.
+    #[error("The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")]
+    NoSuchUpload,
+    /// A part in a completion list was not uploaded or its ETag does not match.
+    #[error("One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag. (part {0})")]
+    InvalidPart(u32),
+    /// The completion list is not in ascending part-number order.
+    #[error("The list of parts was not in ascending order. Parts must be ordered by part number.")]
+    InvalidPartOrder,
+    /// A part other than the last is smaller than the minimum part size.
+    #[error("Your proposed upload is smaller than the minimum allowed object size. (part {0})")]
+    EntityTooSmall(u32),
+    /// The body exceeds the maximum object or part size.
+    #[error("Your proposed upload exceeds the maximum allowed object size.")]
+    EntityTooLarge,
+    /// The body's digest differs from the one the client declared.
+    #[error("{0}")]
+    BadDigest(String),
+    /// A declared digest is not a valid encoding.
+    #[error("{0}")]
+    InvalidDigest(String),
+    /// The range does not overlap the object.
+    #[error("The requested range is not satisfiable")]
+    InvalidRange,
+    /// A conditional write or read found a different state.
+    #[error("At least one of the pre-conditions you specified did not hold")]
+    PreconditionFailed,
+    /// The client's body stream failed.
+    #[error(transparent)]
+    Body(#[from] BodyError),
+    /// Storage failed; the details are for the log, not the client.
+    #[error("internal storage error: {0}")]
+    Internal(String),
+}
+
+impl From<MetaError> for CoreError {
+    fn from(e: MetaError) -> Self {
+        match e {
+            MetaError::NoSuchBucket => Self::NoSuchBucket,
+            MetaError::BucketExists => Self::BucketAlreadyExists,
+            MetaError::BucketNotEmpty => Self::BucketNotEmpty,
+            MetaError::NoSuchUpload => Self::NoSuchUpload,
+            MetaError::InvalidPart(n) => Self::InvalidPart(n),
+            MetaError::PreconditionFailed => Self::PreconditionFailed,
+            MetaError::Corrupt(m) | MetaError::Backend(m) => Self::Internal(format!("metadata: {m}")),
+        }
+    }
+}
+
+impl From<IngestError> for CoreError {
+    fn from(e: IngestError) -> Self {
+        match e {
+            IngestError::Body(b) => Self::Body(b),
+            IngestError::TooLarge { .. } => Self::EntityTooLarge,
+            IngestError::Io(io) => Self::Internal(format!("blob: {io}")),
+        }
+    }
+}
+
+impl From<std::io::Error> for CoreError {
+    fn from(e: std::io::Error) -> Self {
+        Self::Internal(format!("blob: {e}"))
+    }
+}
+
+/// Shorthand for core results.
+pub type CoreResult<T> = Result<T, CoreError>;

@@ -1,0 +1,229 @@
+//! CreateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload,
+//! AbortMultipartUpload, ListParts.
+//!
+//! Parts are separate blobs; completion writes metadata only (the object's data is the
+//! list of its parts' blobs), so completing a 5 TiB upload copies nothing.
+
+use coffer_blob::Stored;
+use coffer_meta::{
+    NULL_VERSION, ObjectData, ObjectMeta, ObjectVersion, PartRecord, UploadRecord, WriteCondition,
+};
+use md5::{Digest as _, Md5};
+
+use crate::error::{CoreError, CoreResult};
+use crate::integrity::Integrity;
+use crate::names::validate_key;
+use crate::object::{CopySource, io_to_body, storage_class_or_default};
+use crate::range::RangeSpec;
+use crate::{BodyStream, Checksums, Store, now_ms};
+
+/// The highest part number S3 allows.
+pub const MAX_PART_NUMBER: u32 = 10_000;
+
+/// What an UploadPart wrote.
+#[derive(Clone, Debug)]
+pub struct UploadPartResult {
+    /// MD5 hex, no quotes.
+    pub etag: String,
+    pub last_modified_ms: i64,
+    pub checksums: Checksums,
+}
+
+/// One entry of a CompleteMultipartUpload request.
+#[derive(Clone, Debug)]
+pub struct CompletePart {
+    pub number: u32,
+    /// As the client sent it; quotes are ignored.
+    pub etag: String,
+}
+
+/// A completed upload.
+#[derive(Clone, Debug)]
+pub struct CompletedUpload {
+    /// `md5-of-part-md5s-N`, no quotes.
+    pub etag: String,
+    pub size: u64,
+}
+
+fn check_part_number(number: u32) -> CoreResult<()> {
+    if (1..=MAX_PART_NUMBER).contains(&number) {
+        Ok(())
+    } else {
+        Err(CoreError::InvalidArgument(format!(
+            "Part number must be an integer between 1 and {MAX_PART_NUMBER}, inclusive"
+        )))
+    }
+}
+
+impl Store {
+    /// Starts an upload.
+    pub async fn create_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        meta: ObjectMeta,
+        storage_class: Option<String>,
+    ) -> CoreResult<UploadRecord> {
+        validate_key(key)?;
+        let upload = UploadRecord {
+            upload_id: uuid::Uuid::new_v4().simple().to_string(),
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            initiated_ms: now_ms(),
+            storage_class: storage_class_or_default(storage_class),
+            meta,
+        };
+        self.meta.create_upload(upload.clone()).await?;
+        Ok(upload)
+    }
+
+    /// The upload, or `NoSuchUpload` (`NoSuchBucket` if the bucket is gone).
+    pub async fn upload(&self, bucket: &str, key: &str, upload_id: &str) -> CoreResult<UploadRecord> {
+        match self.meta.get_upload(bucket, key, upload_id).await? {
+            Some(u) => Ok(u),
+            None => {
+                self.bucket(bucket).await?;
+                Err(CoreError::NoSuchUpload)
+            }
+        }
+    }
+
+    /// Stores one part, replacing an earlier part with the same number.
+    pub async fn upload_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        body: BodyStream,
+        integrity: Integrity,
+    ) -> CoreResult<UploadPartResult> {
+        check_part_number(number)?;
+        self.upload(bucket, key, upload_id).await?;
+        let staged = self.stage(body, integrity, false).await?;
+        let Stored::Blob(blob) = staged.stored.clone() else {
+            return Err(CoreError::Internal("a part was not stored as a blob".into()));
+        };
+        let part = PartRecord {
+            number,
+            size: staged.digests.size,
+            etag: hex::encode(staged.digests.md5),
+            last_modified_ms: now_ms(),
+            blob,
+            checksums: staged.digests.checksums.clone(),
+        };
+        let result = UploadPartResult {
+            etag: part.etag.clone(),
+            last_modified_ms: part.last_modified_ms,
+            checksums: part.checksums.clone(),
+        };
+        match self.meta.put_part(upload_id, part).await {
+            Ok(released) => self.release(released).await,
+            Err(e) => {
+                self.discard(&staged).await;
+                return Err(e.into());
+            }
+        }
+        Ok(result)
+    }
+
+    /// Stores a part copied from (a range of) an existing object.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn upload_part_copy(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        number: u32,
+        source: &CopySource,
+        range: Option<RangeSpec>,
+    ) -> CoreResult<UploadPartResult> {
+        check_part_number(number)?;
+        if source.version_id.as_deref().is_some_and(|v| v != NULL_VERSION) {
+            return Err(CoreError::NoSuchKey);
+        }
+        let src = self.head_object(&source.bucket, &source.key).await?;
+        let (start, len) = match range {
+            Some(r) => r.resolve(src.size).map_err(|_| {
+                CoreError::InvalidArgument("The x-amz-copy-source-range value is outside the source object".into())
+            })?,
+            None => (0, src.size),
+        };
+        let body = self.open_body(&src, start, len).await?;
+        self.upload_part(bucket, key, upload_id, number, io_to_body(body), Integrity::default()).await
+    }
+
+    /// The upload and its parts so far.
+    pub async fn list_parts(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> CoreResult<(UploadRecord, Vec<PartRecord>)> {
+        let upload = self.upload(bucket, key, upload_id).await?;
+        let parts = self.meta.list_parts(upload_id).await?;
+        Ok((upload, parts))
+    }
+
+    /// Abandons an upload and deletes its parts.
+    pub async fn abort_upload(&self, bucket: &str, key: &str, upload_id: &str) -> CoreResult<()> {
+        self.upload(bucket, key, upload_id).await?;
+        let released = self.meta.abort_upload(upload_id).await?;
+        self.release(released).await;
+        Ok(())
+    }
+
+    /// Turns the listed parts into the object. Metadata only: no byte is copied.
+    pub async fn complete_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        requested: &[CompletePart],
+        condition: WriteCondition,
+    ) -> CoreResult<CompletedUpload> {
+        let upload = self.upload(bucket, key, upload_id).await?;
+        if requested.is_empty() {
+            return Err(CoreError::InvalidRequest("You must specify at least one part".into()));
+        }
+        if requested.windows(2).any(|w| w[0].number >= w[1].number) {
+            return Err(CoreError::InvalidPartOrder);
+        }
+        let uploaded = self.meta.list_parts(upload_id).await?;
+        let mut chosen = Vec::with_capacity(requested.len());
+        for (i, want) in requested.iter().enumerate() {
+            let etag = want.etag.trim().trim_matches('"');
+            let part = uploaded
+                .iter()
+                .find(|p| p.number == want.number && p.etag.eq_ignore_ascii_case(etag))
+                .ok_or(CoreError::InvalidPart(want.number))?;
+            let is_last = i + 1 == requested.len();
+            if !is_last && part.size < self.config.min_part_size {
+                return Err(CoreError::EntityTooSmall(part.number));
+            }
+            chosen.push(part.to_part_data());
+        }
+        let mut md5 = Md5::new();
+        for part in &chosen {
+            let raw = hex::decode(&part.etag).map_err(|e| CoreError::Internal(format!("stored part ETag: {e}")))?;
+            md5.update(&raw);
+        }
+        let etag = format!("{}-{}", hex::encode(md5.finalize()), chosen.len());
+        let size = chosen.iter().map(|p| p.size).sum();
+        let version = ObjectVersion {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            version_id: NULL_VERSION.to_owned(),
+            delete_marker: false,
+            size,
+            etag: etag.clone(),
+            last_modified_ms: now_ms(),
+            storage_class: upload.storage_class.clone(),
+            meta: upload.meta,
+            data: ObjectData::Parts(chosen),
+        };
+        let released = self.meta.complete_upload(upload_id, version, condition).await?;
+        self.release(released).await;
+        Ok(CompletedUpload { etag, size })
+    }
+}

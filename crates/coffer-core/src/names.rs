@@ -1,0 +1,74 @@
+//! AWS's rules for bucket names and object keys.
+
+use crate::error::{CoreError, CoreResult};
+
+/// The longest key S3 accepts, in UTF-8 bytes.
+pub const MAX_KEY_BYTES: usize = 1024;
+
+/// Checks a bucket name against the general-purpose bucket naming rules.
+pub fn validate_bucket_name(name: &str) -> CoreResult<()> {
+    let bad = |why: &str| Err(CoreError::InvalidBucketName(format!("{name:?}: {why}")));
+    if !(3..=63).contains(&name.len()) {
+        return bad("must be 3 to 63 characters long");
+    }
+    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-') {
+        return bad("only lowercase letters, digits, dots and hyphens are allowed");
+    }
+    let first = name.as_bytes()[0];
+    let last = name.as_bytes()[name.len() - 1];
+    if !(first.is_ascii_alphanumeric() && last.is_ascii_alphanumeric()) {
+        return bad("must begin and end with a letter or digit");
+    }
+    if name.contains("..") || name.contains(".-") || name.contains("-.") {
+        return bad("dots may not be adjacent to dots or hyphens");
+    }
+    if name.parse::<std::net::Ipv4Addr>().is_ok() {
+        return bad("must not be formatted as an IP address");
+    }
+    for prefix in ["xn--", "sthree-", "amzn-s3-demo-"] {
+        if name.starts_with(prefix) {
+            return bad("uses a reserved prefix");
+        }
+    }
+    for suffix in ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"] {
+        if name.ends_with(suffix) {
+            return bad("uses a reserved suffix");
+        }
+    }
+    Ok(())
+}
+
+/// Checks an object key: non-empty and at most 1024 bytes. Any UTF-8 is allowed; keys
+/// never become file paths, so `../` is just bytes.
+pub fn validate_key(key: &str) -> CoreResult<()> {
+    if key.is_empty() {
+        return Err(CoreError::InvalidArgument("object keys must not be empty".into()));
+    }
+    if key.len() > MAX_KEY_BYTES {
+        return Err(CoreError::KeyTooLong);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_names() {
+        for ok in ["abc", "my-bucket.v2", "a1b", &"a".repeat(63)] {
+            assert!(validate_bucket_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["ab", "Bad_Name", "-abc", "abc-", "a..b", "192.168.1.1", "xn--abc", "x-s3alias", &"a".repeat(64)] {
+            assert!(validate_bucket_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn keys() {
+        assert!(validate_key("../x").is_ok());
+        assert!(validate_key(&"k".repeat(1024)).is_ok());
+        assert!(matches!(validate_key(&"k".repeat(1025)), Err(CoreError::KeyTooLong)));
+        assert!(validate_key("").is_err());
+    }
+}

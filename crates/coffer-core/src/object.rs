@@ -1,0 +1,304 @@
+//! PutObject, GetObject, HeadObject, DeleteObject, CopyObject.
+
+use std::io;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use coffer_blob::{ChecksumAlgorithm, IngestOptions, Ingested, Stored};
+use coffer_meta::{
+    Checksums, NULL_VERSION, ObjectData, ObjectMeta, ObjectVersion, PartData, WriteCondition,
+};
+use futures::{Stream, StreamExt as _, TryStreamExt as _};
+
+use crate::error::{CoreError, CoreResult};
+use crate::integrity::Integrity;
+use crate::names::validate_key;
+use crate::range::RangeSpec;
+use crate::{BodyError, BodyStream, Store, now_ms};
+
+/// An object's bytes as they are read.
+pub type ObjectBody = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
+
+/// A PutObject.
+pub struct PutObjectRequest {
+    pub bucket: String,
+    pub key: String,
+    pub meta: ObjectMeta,
+    /// `None` means `STANDARD`.
+    pub storage_class: Option<String>,
+    pub body: BodyStream,
+    pub integrity: Integrity,
+    pub condition: WriteCondition,
+}
+
+/// What a PutObject or CopyObject wrote.
+#[derive(Clone, Debug)]
+pub struct PutResult {
+    /// ETag without quotes.
+    pub etag: String,
+    pub last_modified_ms: i64,
+    /// The checksums recorded for the object.
+    pub checksums: Checksums,
+}
+
+/// A GetObject's answer: the version and a stream of the selected bytes.
+pub struct GetResult {
+    pub version: ObjectVersion,
+    /// `(start, length)` when a range was requested.
+    pub range: Option<(u64, u64)>,
+    pub body: ObjectBody,
+}
+
+/// The source of a copy.
+#[derive(Clone, Debug)]
+pub struct CopySource {
+    pub bucket: String,
+    pub key: String,
+    /// Only `None` or `null` until versioning exists.
+    pub version_id: Option<String>,
+}
+
+/// `STANDARD` unless the client chose a class.
+pub(crate) fn storage_class_or_default(class: Option<String>) -> String {
+    class.filter(|c| !c.is_empty()).unwrap_or_else(|| "STANDARD".to_owned())
+}
+
+impl Store {
+    /// Streams a body into storage and checks it against what the client declared.
+    /// Nothing is visible yet; on error nothing is left behind.
+    pub(crate) async fn stage(
+        &self,
+        body: BodyStream,
+        integrity: Integrity,
+        inline: bool,
+    ) -> CoreResult<Ingested> {
+        let opts = IngestOptions {
+            algorithms: integrity.algorithms(),
+            inline_threshold: if inline { self.config.inline_threshold } else { 0 },
+            max_size: self.config.max_object_size,
+        };
+        let ingested = self.blobs.ingest(body, &opts).await?;
+        if let Err(e) = integrity.verify(&ingested.digests) {
+            self.discard(&ingested).await;
+            return Err(e);
+        }
+        Ok(ingested)
+    }
+
+    /// Drops a staged body that will not be committed.
+    pub(crate) async fn discard(&self, staged: &Ingested) {
+        if let Stored::Blob(id) = &staged.stored {
+            self.release(vec![id.clone()]).await;
+        }
+    }
+
+    /// Commits a version whose data was staged, releasing what it replaced. On a failed
+    /// commit the staged data is dropped.
+    async fn commit_version(
+        &self,
+        staged: &Ingested,
+        version: ObjectVersion,
+        condition: WriteCondition,
+    ) -> CoreResult<()> {
+        match self.meta.put_object(version, condition).await {
+            Ok(released) => {
+                self.release(released).await;
+                Ok(())
+            }
+            Err(e) => {
+                self.discard(staged).await;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Writes an object. Durable when it returns.
+    pub async fn put_object(&self, req: PutObjectRequest) -> CoreResult<PutResult> {
+        validate_key(&req.key)?;
+        // Fail fast, before reading a body into a bucket that is not there.
+        self.bucket(&req.bucket).await?;
+        let staged = self.stage(req.body, req.integrity, true).await?;
+        let mut meta = req.meta;
+        meta.checksums = staged.digests.checksums.clone();
+        let version = new_version(req.bucket, req.key, &staged, meta, req.storage_class);
+        let result = PutResult {
+            etag: version.etag.clone(),
+            last_modified_ms: version.last_modified_ms,
+            checksums: version.meta.checksums.clone(),
+        };
+        self.commit_version(&staged, version, req.condition).await?;
+        Ok(result)
+    }
+
+    /// The latest version of a key, or `NoSuchKey` / `NoSuchBucket`.
+    pub async fn head_object(&self, bucket: &str, key: &str) -> CoreResult<ObjectVersion> {
+        match self.meta.get_object(bucket, key, None).await? {
+            Some(v) if !v.delete_marker => Ok(v),
+            _ => {
+                self.bucket(bucket).await?;
+                Err(CoreError::NoSuchKey)
+            }
+        }
+    }
+
+    /// Reads an object, or the part of it `range` selects.
+    pub async fn get_object(&self, bucket: &str, key: &str, range: Option<RangeSpec>) -> CoreResult<GetResult> {
+        let version = self.head_object(bucket, key).await?;
+        let (start, len) = match range {
+            Some(r) => r.resolve(version.size)?,
+            None => (0, version.size),
+        };
+        let body = self.open_body(&version, start, len).await?;
+        Ok(GetResult { range: range.map(|_| (start, len)), version, body })
+    }
+
+    /// Streams `len` bytes of a version's data from `start`.
+    pub(crate) async fn open_body(&self, version: &ObjectVersion, start: u64, len: u64) -> CoreResult<ObjectBody> {
+        match &version.data {
+            ObjectData::Inline(data) => {
+                let from = usize::try_from(start).map_err(|_| CoreError::InvalidRange)?;
+                let to = usize::try_from(start + len).map_err(|_| CoreError::InvalidRange)?;
+                let slice = Bytes::copy_from_slice(data.get(from..to).ok_or_else(|| {
+                    CoreError::Internal(format!("inline data of {}/{} is shorter than its size", version.bucket, version.key))
+                })?);
+                Ok(Box::pin(futures::stream::once(async move { Ok(slice) })))
+            }
+            ObjectData::Blob(id) => Ok(self.blobs.read(id, start, len).await?),
+            ObjectData::Parts(parts) => {
+                let segments = segments_of(parts, start, len);
+                let blobs = self.blobs.clone();
+                let body = futures::stream::iter(segments)
+                    .then(move |(id, offset, n)| {
+                        let blobs = blobs.clone();
+                        async move { blobs.read(&id, offset, n).await }
+                    })
+                    .try_flatten();
+                Ok(Box::pin(body))
+            }
+        }
+    }
+
+    /// Deletes the latest version of a key. Deleting a missing key succeeds, as in S3.
+    pub async fn delete_object(&self, bucket: &str, key: &str) -> CoreResult<()> {
+        let released = self.meta.delete_object(bucket, key, None).await?;
+        self.release(released).await;
+        Ok(())
+    }
+
+    /// Copies an object. `new_meta` replaces the source's metadata (REPLACE); `None`
+    /// keeps it (COPY). The bytes are copied, so the two objects are independent.
+    pub async fn copy_object(
+        &self,
+        source: &CopySource,
+        bucket: &str,
+        key: &str,
+        new_meta: Option<ObjectMeta>,
+        storage_class: Option<String>,
+    ) -> CoreResult<PutResult> {
+        validate_key(key)?;
+        if source.version_id.as_deref().is_some_and(|v| v != NULL_VERSION) {
+            return Err(CoreError::NoSuchKey);
+        }
+        let src = self.head_object(&source.bucket, &source.key).await?;
+        if source.bucket == bucket && source.key == key && new_meta.is_none() && storage_class.is_none() {
+            return Err(CoreError::InvalidRequest(
+                "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.".into(),
+            ));
+        }
+        self.bucket(bucket).await?;
+        let algorithms: Vec<ChecksumAlgorithm> = ChecksumAlgorithm::ALL
+            .into_iter()
+            .filter(|a| a.get(&src.meta.checksums).is_some())
+            .collect();
+        let integrity = Integrity {
+            content_md5: None,
+            checksum: algorithms.first().map(|&algorithm| crate::ExpectedChecksum {
+                algorithm,
+                value: crate::ExpectedValue::ComputeOnly,
+            }),
+        };
+        let body = self.open_body(&src, 0, src.size).await?;
+        let staged = self.stage(io_to_body(body), integrity, true).await?;
+        let mut meta = new_meta.unwrap_or_else(|| src.meta.clone());
+        meta.checksums = staged.digests.checksums.clone();
+        let class = storage_class.or_else(|| Some(src.storage_class.clone()));
+        let version = new_version(bucket.to_owned(), key.to_owned(), &staged, meta, class);
+        let result = PutResult {
+            etag: version.etag.clone(),
+            last_modified_ms: version.last_modified_ms,
+            checksums: version.meta.checksums.clone(),
+        };
+        self.commit_version(&staged, version, WriteCondition::None).await?;
+        Ok(result)
+    }
+}
+
+/// A stored object's bytes as a body to ingest (copies).
+pub(crate) fn io_to_body(body: ObjectBody) -> BodyStream {
+    Box::pin(body.map_err(|e| BodyError::Io(format!("reading the copy source: {e}"))))
+}
+
+fn new_version(
+    bucket: String,
+    key: String,
+    staged: &Ingested,
+    meta: ObjectMeta,
+    storage_class: Option<String>,
+) -> ObjectVersion {
+    let data = match &staged.stored {
+        Stored::Inline(bytes) => ObjectData::Inline(bytes.to_vec()),
+        Stored::Blob(id) => ObjectData::Blob(id.clone()),
+    };
+    ObjectVersion {
+        bucket,
+        key,
+        version_id: NULL_VERSION.to_owned(),
+        delete_marker: false,
+        size: staged.digests.size,
+        etag: hex::encode(staged.digests.md5),
+        last_modified_ms: now_ms(),
+        storage_class: storage_class_or_default(storage_class),
+        meta,
+        data,
+    }
+}
+
+/// The `(blob, offset, length)` pieces of parts that cover `[start, start + len)`.
+fn segments_of(parts: &[PartData], start: u64, len: u64) -> Vec<(coffer_meta::BlobId, u64, u64)> {
+    let end = start + len;
+    let mut out = Vec::new();
+    let mut part_start = 0u64;
+    for part in parts {
+        let part_end = part_start + part.size;
+        if part_end > start && part_start < end && part.size > 0 {
+            let from = start.max(part_start);
+            let to = end.min(part_end);
+            out.push((part.blob.clone(), from - part_start, to - from));
+        }
+        part_start = part_end;
+        if part_start >= end {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use coffer_meta::BlobId;
+
+    fn part(n: u32, size: u64) -> PartData {
+        PartData { number: n, size, etag: String::new(), blob: BlobId(format!("{n}")), checksums: Checksums::default() }
+    }
+
+    #[test]
+    fn segments_cross_part_boundaries() {
+        let parts = [part(1, 10), part(2, 10), part(3, 5)];
+        let ids = |v: Vec<(BlobId, u64, u64)>| v.into_iter().map(|(id, o, n)| (id.0, o, n)).collect::<Vec<_>>();
+        assert_eq!(ids(segments_of(&parts, 0, 25)), [("1".into(), 0, 10), ("2".into(), 0, 10), ("3".into(), 0, 5)]);
+        assert_eq!(ids(segments_of(&parts, 8, 4)), [("1".into(), 8, 2), ("2".into(), 0, 2)]);
+        assert_eq!(ids(segments_of(&parts, 20, 5)), [("3".into(), 0, 5)]);
+        assert!(segments_of(&parts, 0, 0).is_empty());
+    }
+}

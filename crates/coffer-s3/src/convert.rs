@@ -1,0 +1,90 @@
+//! Conversions between s3s DTO fields and core records.
+
+use coffer_core::{Checksums, ObjectMeta};
+use s3s::dto::{Metadata, StorageClass, Timestamp, TimestampFormat};
+
+/// Unix milliseconds as an S3 timestamp.
+pub(crate) fn timestamp(ms: i64) -> Timestamp {
+    let nanos = i128::from(ms) * 1_000_000;
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .into()
+}
+
+/// An HTTP-date string of a timestamp (how `Expires` is stored).
+pub(crate) fn http_date(ts: &Timestamp) -> Option<String> {
+    let mut buf = Vec::new();
+    ts.format(TimestampFormat::HttpDate, &mut buf).ok()?;
+    String::from_utf8(buf).ok()
+}
+
+/// A stored `Expires` back as a timestamp (dropped if it no longer parses).
+pub(crate) fn parse_http_date(s: &str) -> Option<Timestamp> {
+    Timestamp::parse(TimestampFormat::HttpDate, s).ok()
+}
+
+/// The content headers and user metadata a write carries.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn object_meta(
+    content_type: Option<String>,
+    content_encoding: Option<String>,
+    content_disposition: Option<String>,
+    content_language: Option<String>,
+    cache_control: Option<String>,
+    expires: Option<&Timestamp>,
+    metadata: Option<Metadata>,
+) -> ObjectMeta {
+    ObjectMeta {
+        content_type,
+        content_encoding,
+        content_disposition,
+        content_language,
+        cache_control,
+        expires: expires.and_then(http_date),
+        user: metadata
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect(),
+        ..ObjectMeta::default()
+    }
+}
+
+/// User metadata for a response, or `None` when there is none.
+pub(crate) fn user_metadata(meta: &ObjectMeta) -> Option<Metadata> {
+    (!meta.user.is_empty()).then(|| meta.user.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+}
+
+/// A storage class as the client named it.
+pub(crate) fn storage_class_in(class: Option<StorageClass>) -> Option<String> {
+    class.map(|c| c.as_str().to_owned())
+}
+
+/// A stored storage class for a response.
+pub(crate) fn storage_class_out(class: &str) -> StorageClass {
+    StorageClass::from(class.to_owned())
+}
+
+/// `"etag"` as S3 sends it.
+pub(crate) fn etag(etag: &str) -> s3s::dto::ETag {
+    s3s::dto::ETag::Strong(etag.to_owned())
+}
+
+/// The five checksum fields of a response, in s3s order.
+pub(crate) struct ChecksumFields {
+    pub crc32: Option<String>,
+    pub crc32c: Option<String>,
+    pub crc64nvme: Option<String>,
+    pub sha1: Option<String>,
+    pub sha256: Option<String>,
+}
+
+pub(crate) fn checksum_fields(sums: &Checksums) -> ChecksumFields {
+    ChecksumFields {
+        crc32: sums.crc32.clone(),
+        crc32c: sums.crc32c.clone(),
+        crc64nvme: sums.crc64nvme.clone(),
+        sha1: sums.sha1.clone(),
+        sha256: sums.sha256.clone(),
+    }
+}

@@ -1,0 +1,144 @@
+//! The HTTP face: s3s wired with our auth, plus what every response needs
+//! (`x-amz-request-id`, `x-amz-id-2`, a complete error body) and the access log.
+
+use std::error::Error as StdError;
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use coffer_core::Store;
+use http_body_util::BodyExt as _;
+use http_body_util::combinators::UnsyncBoxBody;
+use s3s::service::{S3Service, S3ServiceBuilder};
+use tracing::Instrument as _;
+
+use crate::auth::RootAuth;
+use crate::service::Coffer;
+
+/// A response body, whatever produced it.
+pub type ResponseBody = UnsyncBoxBody<Bytes, Box<dyn StdError + Send + Sync>>;
+
+/// How the endpoint is set up.
+#[derive(Clone, Debug)]
+pub struct EndpointConfig {
+    /// Region of buckets created without a LocationConstraint.
+    pub region: String,
+    /// Root credentials: the only identity until IAM exists.
+    pub root_access_key: String,
+    pub root_secret_key: String,
+}
+
+/// The S3 endpoint. Cheap to clone.
+#[derive(Clone)]
+pub struct S3Endpoint {
+    service: Arc<S3Service>,
+}
+
+impl S3Endpoint {
+    #[must_use]
+    pub fn new(store: Store, config: &EndpointConfig) -> Self {
+        let mut builder = S3ServiceBuilder::new(Coffer { store, region: config.region.clone() });
+        // Always install auth: without it s3s serves anonymous requests.
+        builder.set_auth(RootAuth::new(&config.root_access_key, &config.root_secret_key));
+        Self { service: Arc::new(builder.build()) }
+    }
+
+    /// Serves one request. Never fails: every failure is an S3 error response.
+    pub async fn handle<B>(&self, req: http::Request<B>) -> http::Response<ResponseBody>
+    where
+        B: http_body::Body<Data = Bytes> + Send + Sync + 'static,
+        B::Error: StdError + Send + Sync + 'static,
+    {
+        let request_id = new_request_id();
+        let span = tracing::info_span!("request", id = %request_id);
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        async move {
+            let started = Instant::now();
+            let req = req.map(s3s::Body::http_body);
+            let resp = match self.service.call(req).await {
+                Ok(resp) => resp,
+                Err(e) => {
+                    tracing::error!(error = ?e, "request failed outside any operation");
+                    internal_error()
+                }
+            };
+            let resp = finish(resp, &request_id, &path);
+            let status = resp.status().as_u16();
+            let ms = started.elapsed().as_millis();
+            if status >= 500 {
+                tracing::error!(%method, %path, status, ms, "request");
+            } else {
+                tracing::info!(%method, %path, status, ms, "request");
+            }
+            resp.map(|b| b.boxed_unsync())
+        }
+        .instrument(span)
+        .await
+    }
+}
+
+/// An id like AWS's: 16 upper-case hex digits.
+fn new_request_id() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string().to_ascii_uppercase();
+    id[..16].to_owned()
+}
+
+fn internal_error() -> s3s::HttpResponse {
+    let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>";
+    let mut resp = http::Response::new(s3s::Body::from(body.to_owned()));
+    *resp.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+    resp.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/xml"));
+    resp
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// Adds the request id headers to every response, and completes error bodies with
+/// `Resource` and `RequestId` (s3s writes neither), in this one place.
+fn finish(mut resp: s3s::HttpResponse, request_id: &str, resource: &str) -> s3s::HttpResponse {
+    let headers = resp.headers_mut();
+    if let Ok(v) = http::HeaderValue::from_str(request_id) {
+        headers.insert("x-amz-request-id", v.clone());
+        headers.insert("x-amz-id-2", v);
+    }
+    if resp.status().is_client_error() || resp.status().is_server_error() {
+        let completed = resp.body().bytes().and_then(|bytes| {
+            let text = std::str::from_utf8(&bytes).ok()?;
+            if !text.contains("<Error>") || text.contains("<RequestId>") {
+                return None;
+            }
+            let extra = format!(
+                "<Resource>{}</Resource><RequestId>{request_id}</RequestId></Error>",
+                xml_escape(resource)
+            );
+            Some(text.replacen("</Error>", &extra, 1))
+        });
+        if let Some(text) = completed {
+            resp.headers_mut().insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(text.len()));
+            *resp.body_mut() = s3s::Body::from(text);
+        }
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_gain_resource_and_request_id() {
+        let mut resp = http::Response::new(s3s::Body::from(
+            "<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code><Message>m</Message></Error>".to_owned(),
+        ));
+        *resp.status_mut() = http::StatusCode::NOT_FOUND;
+        let resp = finish(resp, "ABC", "/b/a<b");
+        let body = resp.body().bytes().unwrap_or_default();
+        let text = std::str::from_utf8(&body).unwrap_or_default();
+        assert!(text.ends_with("<Resource>/b/a&lt;b</Resource><RequestId>ABC</RequestId></Error>"), "{text}");
+        assert_eq!(resp.headers()["x-amz-request-id"], "ABC");
+        assert_eq!(resp.headers()[http::header::CONTENT_LENGTH], text.len().to_string().as_str());
+    }
+}

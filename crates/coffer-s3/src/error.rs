@@ -1,0 +1,63 @@
+//! The one mapping from Coffer's errors to S3 wire errors.
+
+use coffer_core::{BodyError, CoreError};
+use s3s::{S3Error, S3ErrorCode};
+
+/// Maps a core error to its S3 error. Exhaustive: a new variant cannot compile without
+/// a decision here. Internal errors are logged with their detail and answered with a
+/// generic message.
+pub(crate) fn to_s3(e: CoreError) -> S3Error {
+    use S3ErrorCode as C;
+    let code = match &e {
+        CoreError::NoSuchBucket => C::NoSuchBucket,
+        CoreError::BucketAlreadyOwnedByYou => C::BucketAlreadyOwnedByYou,
+        CoreError::BucketAlreadyExists => C::BucketAlreadyExists,
+        CoreError::BucketNotEmpty => C::BucketNotEmpty,
+        CoreError::InvalidBucketName(_) => C::InvalidBucketName,
+        CoreError::NoSuchKey => C::NoSuchKey,
+        CoreError::KeyTooLong => C::KeyTooLongError,
+        CoreError::InvalidArgument(_) => C::InvalidArgument,
+        CoreError::InvalidRequest(_) => C::InvalidRequest,
+        CoreError::NoSuchUpload => C::NoSuchUpload,
+        CoreError::InvalidPart(_) => C::InvalidPart,
+        CoreError::InvalidPartOrder => C::InvalidPartOrder,
+        CoreError::EntityTooSmall(_) => C::EntityTooSmall,
+        CoreError::EntityTooLarge => C::EntityTooLarge,
+        CoreError::BadDigest(_) => C::BadDigest,
+        CoreError::InvalidDigest(_) => C::InvalidDigest,
+        CoreError::InvalidRange => C::InvalidRange,
+        CoreError::PreconditionFailed => C::PreconditionFailed,
+        CoreError::Body(b) => return body_error(b),
+        CoreError::Internal(detail) => {
+            tracing::error!(error = %detail, "internal error");
+            return S3Error::with_message(C::InternalError, "We encountered an internal error. Please try again.");
+        }
+    };
+    S3Error::with_message(code, e.to_string())
+}
+
+fn body_error(e: &BodyError) -> S3Error {
+    use S3ErrorCode as C;
+    let code = match e {
+        BodyError::Incomplete | BodyError::Io(_) => C::IncompleteBody,
+        BodyError::SignatureMismatch => C::SignatureDoesNotMatch,
+        BodyError::PayloadHashMismatch => C::Custom("XAmzContentSHA256Mismatch".into()),
+        BodyError::Malformed(_) => C::InvalidRequest,
+    };
+    let mut err = S3Error::with_message(code, e.to_string());
+    if matches!(e, BodyError::PayloadHashMismatch) {
+        err.set_status_code(http::StatusCode::BAD_REQUEST);
+    }
+    err
+}
+
+/// Shorthand used by every operation.
+pub(crate) trait CoreResultExt<T> {
+    fn s3(self) -> s3s::S3Result<T>;
+}
+
+impl<T> CoreResultExt<T> for Result<T, CoreError> {
+    fn s3(self) -> s3s::S3Result<T> {
+        self.map_err(to_s3)
+    }
+}

@@ -1,0 +1,75 @@
+//! CreateBucket, HeadBucket, GetBucketLocation, ListBuckets, DeleteBucket.
+
+use s3s::dto::*;
+use s3s::{S3Request, S3Response, S3Result};
+
+use crate::convert::timestamp;
+use crate::error::CoreResultExt as _;
+use crate::service::Coffer;
+
+fn caller<T>(req: &S3Request<T>) -> String {
+    req.credentials.as_ref().map(|c| c.access_key.clone()).unwrap_or_default()
+}
+
+pub(crate) async fn create_bucket(
+    s: &Coffer,
+    req: S3Request<CreateBucketInput>,
+) -> S3Result<S3Response<CreateBucketOutput>> {
+    let owner = caller(&req);
+    let input = req.input;
+    let region = input
+        .create_bucket_configuration
+        .and_then(|c| c.location_constraint)
+        .map(|l| l.as_str().to_owned())
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| s.region.clone());
+    s.store.create_bucket(&input.bucket, &region, &owner).await.s3()?;
+    Ok(S3Response::new(CreateBucketOutput { location: Some(format!("/{}", input.bucket)), ..Default::default() }))
+}
+
+pub(crate) async fn head_bucket(s: &Coffer, req: S3Request<HeadBucketInput>) -> S3Result<S3Response<HeadBucketOutput>> {
+    let bucket = s.store.bucket(&req.input.bucket).await.s3()?;
+    Ok(S3Response::new(HeadBucketOutput { bucket_region: Some(bucket.region), ..Default::default() }))
+}
+
+pub(crate) async fn get_bucket_location(
+    s: &Coffer,
+    req: S3Request<GetBucketLocationInput>,
+) -> S3Result<S3Response<GetBucketLocationOutput>> {
+    let bucket = s.store.bucket(&req.input.bucket).await.s3()?;
+    // AWS reports us-east-1 as an empty LocationConstraint.
+    let location = (bucket.region != "us-east-1").then(|| BucketLocationConstraint::from(bucket.region));
+    Ok(S3Response::new(GetBucketLocationOutput { location_constraint: location }))
+}
+
+pub(crate) async fn list_buckets(s: &Coffer, req: S3Request<ListBucketsInput>) -> S3Result<S3Response<ListBucketsOutput>> {
+    let owner = caller(&req);
+    let prefix = req.input.prefix.unwrap_or_default();
+    let buckets = s
+        .store
+        .list_buckets()
+        .await
+        .s3()?
+        .into_iter()
+        .filter(|b| b.name.starts_with(&prefix))
+        .map(|b| Bucket {
+            name: Some(b.name),
+            creation_date: Some(timestamp(b.created_ms)),
+            bucket_region: Some(b.region),
+            ..Default::default()
+        })
+        .collect();
+    Ok(S3Response::new(ListBucketsOutput {
+        buckets: Some(buckets),
+        owner: Some(Owner { display_name: Some(owner.clone()), id: Some(owner) }),
+        ..Default::default()
+    }))
+}
+
+pub(crate) async fn delete_bucket(
+    s: &Coffer,
+    req: S3Request<DeleteBucketInput>,
+) -> S3Result<S3Response<DeleteBucketOutput>> {
+    s.store.delete_bucket(&req.input.bucket).await.s3()?;
+    Ok(S3Response::new(DeleteBucketOutput {}))
+}

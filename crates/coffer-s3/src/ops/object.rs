@@ -1,0 +1,258 @@
+//! PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects, CopyObject.
+
+use coffer_core::{CopySource as CoreCopySource, ObjectVersion, PutObjectRequest, RangeSpec, WriteCondition};
+use s3s::dto::*;
+use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
+
+use crate::body::{request_body, response_body};
+use crate::convert::{
+    checksum_fields, etag, object_meta, parse_http_date, storage_class_in, storage_class_out, timestamp,
+    user_metadata,
+};
+use crate::error::CoreResultExt as _;
+use crate::integrity::integrity;
+use crate::service::Coffer;
+
+/// The most keys one DeleteObjects may name, as AWS.
+const MAX_DELETE_KEYS: usize = 1000;
+
+fn write_condition(if_none_match: Option<&ETagCondition>, if_match: Option<&ETagCondition>) -> WriteCondition {
+    match (if_none_match, if_match) {
+        (Some(ETagCondition::Any), _) => WriteCondition::IfNoneMatch,
+        (_, Some(ETagCondition::ETag(tag))) => WriteCondition::IfMatch(tag.value().to_owned()),
+        _ => WriteCondition::None,
+    }
+}
+
+pub(crate) async fn put_object(s: &Coffer, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
+    let integrity = integrity(&req.headers, req.trailing_headers.clone())?;
+    let input = req.input;
+    let condition = write_condition(input.if_none_match.as_ref(), input.if_match.as_ref());
+    let meta = object_meta(
+        input.content_type,
+        input.content_encoding,
+        input.content_disposition,
+        input.content_language,
+        input.cache_control,
+        input.expires.as_ref(),
+        input.metadata,
+    );
+    let put = PutObjectRequest {
+        bucket: input.bucket,
+        key: input.key,
+        meta,
+        storage_class: storage_class_in(input.storage_class),
+        body: request_body(input.body),
+        integrity,
+        condition,
+    };
+    let written = s.store.put_object(put).await.s3()?;
+    let sums = checksum_fields(&written.checksums);
+    Ok(S3Response::new(PutObjectOutput {
+        e_tag: Some(etag(&written.etag)),
+        checksum_crc32: sums.crc32,
+        checksum_crc32c: sums.crc32c,
+        checksum_crc64nvme: sums.crc64nvme,
+        checksum_sha1: sums.sha1,
+        checksum_sha256: sums.sha256,
+        ..Default::default()
+    }))
+}
+
+fn range_spec(range: Option<Range>) -> Option<RangeSpec> {
+    range.map(|r| match r {
+        Range::Int { first, last } => RangeSpec::FromTo { first, last },
+        Range::Suffix { length } => RangeSpec::Suffix { length },
+    })
+}
+
+fn parts_count(v: &ObjectVersion) -> Option<i32> {
+    match &v.data {
+        coffer_core::meta::ObjectData::Parts(p) => i32::try_from(p.len()).ok(),
+        _ => None,
+    }
+}
+
+pub(crate) async fn get_object(s: &Coffer, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
+    let input = req.input;
+    if input.version_id.as_deref().is_some_and(|v| v != "null") {
+        return Err(s3_error!(NoSuchVersion, "The specified version does not exist."));
+    }
+    let checksum_mode = input.checksum_mode.as_ref().is_some_and(|m| m.as_str() == "ENABLED");
+    let got = s.store.get_object(&input.bucket, &input.key, range_spec(input.range)).await.s3()?;
+    let v = &got.version;
+    let (content_length, content_range) = match got.range {
+        Some((start, len)) => (len, Some(format!("bytes {start}-{}/{}", start + len - 1, v.size))),
+        None => (v.size, None),
+    };
+    // Whole-object checksums describe the whole object only.
+    let none = coffer_core::Checksums::default();
+    let sums = checksum_fields(if checksum_mode && got.range.is_none() { &v.meta.checksums } else { &none });
+    let output = GetObjectOutput {
+        body: Some(response_body(got.body)),
+        accept_ranges: Some("bytes".into()),
+        content_length: i64::try_from(content_length).ok(),
+        content_range,
+        content_type: v.meta.content_type.clone(),
+        content_encoding: v.meta.content_encoding.clone(),
+        content_disposition: v.meta.content_disposition.clone(),
+        content_language: v.meta.content_language.clone(),
+        cache_control: v.meta.cache_control.clone(),
+        expires: v.meta.expires.as_deref().and_then(parse_http_date),
+        e_tag: Some(etag(&v.etag)),
+        last_modified: Some(timestamp(v.last_modified_ms)),
+        metadata: user_metadata(&v.meta),
+        storage_class: (v.storage_class != "STANDARD").then(|| storage_class_out(&v.storage_class)),
+        parts_count: parts_count(v),
+        checksum_crc32: sums.crc32,
+        checksum_crc32c: sums.crc32c,
+        checksum_crc64nvme: sums.crc64nvme,
+        checksum_sha1: sums.sha1,
+        checksum_sha256: sums.sha256,
+        ..Default::default()
+    };
+    Ok(S3Response::new(output))
+}
+
+pub(crate) async fn head_object(s: &Coffer, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
+    let input = req.input;
+    if input.version_id.as_deref().is_some_and(|v| v != "null") {
+        return Err(s3_error!(NoSuchVersion, "The specified version does not exist."));
+    }
+    let checksum_mode = input.checksum_mode.as_ref().is_some_and(|m| m.as_str() == "ENABLED");
+    let v = s.store.head_object(&input.bucket, &input.key).await.s3()?;
+    let (content_length, content_range) = match range_spec(input.range) {
+        Some(r) => {
+            let (start, len) = r.resolve(v.size).s3()?;
+            (len, Some(format!("bytes {start}-{}/{}", start + len - 1, v.size)))
+        }
+        None => (v.size, None),
+    };
+    let none = coffer_core::Checksums::default();
+    let sums = checksum_fields(if checksum_mode { &v.meta.checksums } else { &none });
+    Ok(S3Response::new(HeadObjectOutput {
+        accept_ranges: Some("bytes".into()),
+        content_length: i64::try_from(content_length).ok(),
+        content_range,
+        content_type: v.meta.content_type.clone(),
+        content_encoding: v.meta.content_encoding.clone(),
+        content_disposition: v.meta.content_disposition.clone(),
+        content_language: v.meta.content_language.clone(),
+        cache_control: v.meta.cache_control.clone(),
+        expires: v.meta.expires.as_deref().and_then(parse_http_date),
+        e_tag: Some(etag(&v.etag)),
+        last_modified: Some(timestamp(v.last_modified_ms)),
+        metadata: user_metadata(&v.meta),
+        storage_class: (v.storage_class != "STANDARD").then(|| storage_class_out(&v.storage_class)),
+        parts_count: parts_count(&v),
+        checksum_crc32: sums.crc32,
+        checksum_crc32c: sums.crc32c,
+        checksum_crc64nvme: sums.crc64nvme,
+        checksum_sha1: sums.sha1,
+        checksum_sha256: sums.sha256,
+        ..Default::default()
+    }))
+}
+
+pub(crate) async fn delete_object(
+    s: &Coffer,
+    req: S3Request<DeleteObjectInput>,
+) -> S3Result<S3Response<DeleteObjectOutput>> {
+    let input = req.input;
+    if input.version_id.as_deref().is_some_and(|v| v != "null") {
+        // Versions other than null do not exist yet; deleting what is absent succeeds.
+        s.store.bucket(&input.bucket).await.s3()?;
+        return Ok(S3Response::new(DeleteObjectOutput::default()));
+    }
+    s.store.delete_object(&input.bucket, &input.key).await.s3()?;
+    Ok(S3Response::new(DeleteObjectOutput::default()))
+}
+
+pub(crate) async fn delete_objects(
+    s: &Coffer,
+    req: S3Request<DeleteObjectsInput>,
+) -> S3Result<S3Response<DeleteObjectsOutput>> {
+    let input = req.input;
+    let objects = input.delete.objects;
+    if objects.len() > MAX_DELETE_KEYS {
+        return Err(S3Error::with_message(
+            S3ErrorCode::MalformedXML,
+            "The XML you provided was not well-formed or did not validate against our published schema",
+        ));
+    }
+    s.store.bucket(&input.bucket).await.s3()?;
+    let quiet = input.delete.quiet.unwrap_or(false);
+    let mut deleted = Vec::new();
+    let mut errors = Vec::new();
+    for object in objects {
+        match s.store.delete_object(&input.bucket, &object.key).await {
+            Ok(()) => {
+                if !quiet {
+                    deleted.push(DeletedObject { key: Some(object.key), version_id: object.version_id, ..Default::default() });
+                }
+            }
+            Err(e) => {
+                let e = crate::error::to_s3(e);
+                errors.push(Error {
+                    code: Some(e.code().as_str().to_owned()),
+                    key: Some(object.key),
+                    message: e.message().map(str::to_owned),
+                    version_id: object.version_id,
+                });
+            }
+        }
+    }
+    Ok(S3Response::new(DeleteObjectsOutput {
+        deleted: Some(deleted),
+        errors: (!errors.is_empty()).then_some(errors),
+        ..Default::default()
+    }))
+}
+
+/// The source of a copy, as the core names it.
+pub(crate) fn copy_source(source: &CopySource) -> S3Result<CoreCopySource> {
+    match source {
+        CopySource::Bucket { bucket, key, version_id } => Ok(CoreCopySource {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            version_id: version_id.as_deref().map(str::to_owned),
+        }),
+        _ => Err(s3_error!(NotImplemented, "Copying from an access point is not supported")),
+    }
+}
+
+pub(crate) async fn copy_object(s: &Coffer, req: S3Request<CopyObjectInput>) -> S3Result<S3Response<CopyObjectOutput>> {
+    let input = req.input;
+    let source = copy_source(&input.copy_source)?;
+    let replace = input.metadata_directive.as_ref().is_some_and(|d| d.as_str() == "REPLACE");
+    let new_meta = replace.then(|| {
+        object_meta(
+            input.content_type,
+            input.content_encoding,
+            input.content_disposition,
+            input.content_language,
+            input.cache_control,
+            input.expires.as_ref(),
+            input.metadata,
+        )
+    });
+    let written = s
+        .store
+        .copy_object(&source, &input.bucket, &input.key, new_meta, storage_class_in(input.storage_class))
+        .await
+        .s3()?;
+    let sums = checksum_fields(&written.checksums);
+    Ok(S3Response::new(CopyObjectOutput {
+        copy_object_result: Some(CopyObjectResult {
+            e_tag: Some(etag(&written.etag)),
+            last_modified: Some(timestamp(written.last_modified_ms)),
+            checksum_crc32: sums.crc32,
+            checksum_crc32c: sums.crc32c,
+            checksum_crc64nvme: sums.crc64nvme,
+            checksum_sha1: sums.sha1,
+            checksum_sha256: sums.sha256,
+            ..Default::default()
+        }),
+        ..Default::default()
+    }))
+}
