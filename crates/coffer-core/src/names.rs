@@ -5,11 +5,12 @@ use crate::error::{CoreError, CoreResult};
 /// The longest key S3 accepts, in UTF-8 bytes.
 pub const MAX_KEY_BYTES: usize = 1024;
 
-/// Checks a bucket name against the general-purpose bucket naming rules.
+/// Checks a bucket name against AWS's general-purpose bucket naming rules, except that
+/// names of 1 or 2 characters are allowed (see docs/adr/0003-short-bucket-names.md).
 pub fn validate_bucket_name(name: &str) -> CoreResult<()> {
     let bad = |why: &str| Err(CoreError::InvalidBucketName(format!("{name:?}: {why}")));
-    if !(3..=63).contains(&name.len()) {
-        return bad("must be 3 to 63 characters long");
+    if !(1..=63).contains(&name.len()) {
+        return bad("must be 1 to 63 characters long");
     }
     if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-') {
         return bad("only lowercase letters, digits, dots and hyphens are allowed");
@@ -56,10 +57,10 @@ mod tests {
 
     #[test]
     fn bucket_names() {
-        for ok in ["abc", "my-bucket.v2", "a1b", &"a".repeat(63)] {
+        for ok in ["x", "ab", "abc", "my-bucket.v2", "a1b", &"a".repeat(63)] {
             assert!(validate_bucket_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["ab", "Bad_Name", "-abc", "abc-", "a..b", "192.168.1.1", "xn--abc", "x-s3alias", &"a".repeat(64)] {
+        for bad in ["", "-", "Bad_Name", "-abc", "abc-", "a..b", "192.168.1.1", "xn--abc", "x-s3alias", &"a".repeat(64)] {
             assert!(validate_bucket_name(bad).is_err(), "{bad}");
         }
     }

@@ -15,6 +15,15 @@ use tracing::Instrument as _;
 use crate::auth::RootAuth;
 use crate::service::Coffer;
 
+/// Bucket names as the core accepts them, so s3s's routing agrees with CreateBucket.
+struct BucketNames;
+
+impl s3s::validation::NameValidation for BucketNames {
+    fn validate_bucket_name(&self, name: &str) -> bool {
+        coffer_core::validate_bucket_name(name).is_ok()
+    }
+}
+
 /// A response body, whatever produced it.
 pub type ResponseBody = UnsyncBoxBody<Bytes, Box<dyn StdError + Send + Sync>>;
 
@@ -40,6 +49,7 @@ impl S3Endpoint {
         let mut builder = S3ServiceBuilder::new(Coffer { store, region: config.region.clone() });
         // Always install auth: without it s3s serves anonymous requests.
         builder.set_auth(RootAuth::new(&config.root_access_key, &config.root_secret_key));
+        builder.set_validation(BucketNames);
         Self { service: Arc::new(builder.build()) }
     }
 
@@ -92,6 +102,26 @@ fn internal_error() -> s3s::HttpResponse {
     resp
 }
 
+/// AWS's wording for errors that arrive without a message.
+fn default_message(code: &str) -> &'static str {
+    match code {
+        "AccessDenied" => "Access Denied",
+        "InvalidBucketName" => "The specified bucket is not valid.",
+        "InvalidAccessKeyId" => "The AWS Access Key Id you provided does not exist in our records.",
+        "SignatureDoesNotMatch" => {
+            "The request signature we calculated does not match the signature you provided. Check your key and signing method."
+        }
+        "RequestTimeTooSkewed" => "The difference between the request time and the current time is too large.",
+        "KeyTooLongError" => "Your key is too long",
+        "MethodNotAllowed" => "The specified method is not allowed against this resource.",
+        "NotImplemented" => "A header you provided implies functionality that is not implemented",
+        "MalformedXML" => {
+            "The XML you provided was not well-formed or did not validate against our published schema"
+        }
+        _ => "The request could not be processed.",
+    }
+}
+
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -110,8 +140,15 @@ fn finish(mut resp: s3s::HttpResponse, request_id: &str, resource: &str) -> s3s:
             if !text.contains("<Error>") || text.contains("<RequestId>") {
                 return None;
             }
+            // s3s leaves Message out of errors it raises itself; AWS never does.
+            let message = if text.contains("<Message>") {
+                String::new()
+            } else {
+                let code = text.split("<Code>").nth(1).and_then(|t| t.split("</Code>").next()).unwrap_or("");
+                format!("<Message>{}</Message>", default_message(code))
+            };
             let extra = format!(
-                "<Resource>{}</Resource><RequestId>{request_id}</RequestId></Error>",
+                "{message}<Resource>{}</Resource><RequestId>{request_id}</RequestId></Error>",
                 xml_escape(resource)
             );
             Some(text.replacen("</Error>", &extra, 1))

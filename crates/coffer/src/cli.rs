@@ -1,0 +1,59 @@
+//! Command-line interface.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Coffer: a self-hosted object store that speaks the AWS S3 API.
+///
+/// Point any AWS SDK, the aws CLI, rclone or Terraform at it with --endpoint-url.
+#[derive(Debug, Parser)]
+#[command(name = "coffer", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the S3 endpoint on local disk.
+    ///
+    /// Settings come from (highest first): command-line flags, environment variables,
+    /// the --config file, built-in defaults. Root credentials come from
+    /// COFFER_ROOT_ACCESS_KEY and COFFER_ROOT_SECRET_KEY when both are set; otherwise
+    /// they are generated on first start, saved in the data dir (mode 0600) and printed
+    /// once. Logging follows COFFER_LOG (or RUST_LOG), default "info".
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:9000].
+    #[arg(long, env = "COFFER_ADDRESS", value_name = "HOST:PORT")]
+    pub address: Option<String>,
+
+    /// Directory holding all data: metadata database, blobs, credentials
+    /// [default: ./coffer-data].
+    #[arg(long, env = "COFFER_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Region of buckets created without a LocationConstraint [default: us-east-1].
+    /// Requests signed for any region are accepted.
+    #[arg(long, env = "COFFER_REGION")]
+    pub region: Option<String>,
+
+    /// TOML file with any of the keys: address, data-dir, region, inline-threshold,
+    /// gc-grace-secs.
+    #[arg(long, env = "COFFER_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Objects up to this many bytes are stored inside the metadata database
+    /// [default: 65536].
+    #[arg(long, env = "COFFER_INLINE_THRESHOLD", value_name = "BYTES")]
+    pub inline_threshold: Option<usize>,
+
+    /// Unreferenced blobs younger than this are never garbage-collected; it must exceed
+    /// the longest time between a write's last byte and its commit [default: 3600].
+    #[arg(long, env = "COFFER_GC_GRACE_SECS", value_name = "SECONDS")]
+    pub gc_grace_secs: Option<u64>,
+}

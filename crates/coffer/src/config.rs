@@ -1,0 +1,102 @@
+//! The effective configuration: flags and environment over the config file over
+//! defaults.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use serde::Deserialize;
+
+use crate::cli::ServeArgs;
+
+/// The `--config` file. Keys are the flag names; `snake_case` is accepted too.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileConfig {
+    address: Option<String>,
+    #[serde(alias = "data_dir")]
+    data_dir: Option<PathBuf>,
+    region: Option<String>,
+    #[serde(alias = "inline_threshold")]
+    inline_threshold: Option<usize>,
+    #[serde(alias = "gc_grace_secs")]
+    gc_grace_secs: Option<u64>,
+}
+
+/// Everything `coffer serve` runs with.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub address: String,
+    pub data_dir: PathBuf,
+    pub region: String,
+    pub inline_threshold: usize,
+    pub gc_grace: Duration,
+}
+
+impl ServeConfig {
+    pub fn resolve(args: ServeArgs) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let defaults = coffer_core::StoreConfig::default();
+        Ok(Self {
+            address: args.address.or(file.address).unwrap_or_else(|| "127.0.0.1:9000".to_owned()),
+            data_dir: args.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("./coffer-data")),
+            region: args.region.or(file.region).unwrap_or_else(|| "us-east-1".to_owned()),
+            inline_threshold: args.inline_threshold.or(file.inline_threshold).unwrap_or(defaults.inline_threshold),
+            gc_grace: args
+                .gc_grace_secs
+                .or(file.gc_grace_secs)
+                .map_or(defaults.gc_grace, Duration::from_secs),
+        })
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the config file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| {
+        format!(
+            "{} is not a valid config file (allowed keys: address, data-dir, region, inline-threshold, gc-grace-secs)",
+            path.display()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn args(config: Option<PathBuf>, region: Option<&str>) -> ServeArgs {
+        ServeArgs {
+            address: None,
+            data_dir: None,
+            region: region.map(str::to_owned),
+            config,
+            inline_threshold: None,
+            gc_grace_secs: None,
+        }
+    }
+
+    #[test]
+    fn defaults_file_and_flags_in_order() {
+        let c = ServeConfig::resolve(args(None, None)).unwrap();
+        assert_eq!(c.address, "127.0.0.1:9000");
+        assert_eq!(c.data_dir, PathBuf::from("./coffer-data"));
+        assert_eq!(c.region, "us-east-1");
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "address = \"127.0.0.1:9100\"\ndata-dir = \"/srv/c\"\nregion = \"eu-west-1\"\n").unwrap();
+        let c = ServeConfig::resolve(args(Some(path.clone()), Some("ap-south-1"))).unwrap();
+        assert_eq!(c.address, "127.0.0.1:9100");
+        assert_eq!(c.data_dir, PathBuf::from("/srv/c"));
+        assert_eq!(c.region, "ap-south-1");
+
+        std::fs::write(&path, "nope = 1\n").unwrap();
+        let err = ServeConfig::resolve(args(Some(path), None)).unwrap_err();
+        assert!(format!("{err:#}").contains("allowed keys"));
+    }
+}

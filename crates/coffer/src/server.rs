@@ -1,0 +1,210 @@
+//! `coffer serve`: open the store, serve HTTP until a signal, drain, close.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bytes::Bytes;
+use coffer_blob::BlobStore;
+use coffer_core::{Store, StoreConfig};
+use coffer_meta_sqlite::SqliteMetaStore;
+use coffer_s3::{EndpointConfig, ResponseBody, S3Endpoint};
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+use crate::config::ServeConfig;
+use crate::credentials::{self, Origin};
+use crate::datadir;
+
+/// In-flight requests get this long to finish after a shutdown signal.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often the background garbage collector runs.
+const GC_INTERVAL: Duration = Duration::from_secs(600);
+
+#[derive(Clone)]
+struct App {
+    s3: S3Endpoint,
+    ready: Arc<AtomicBool>,
+}
+
+impl App {
+    async fn route(self, req: hyper::Request<Incoming>) -> hyper::Response<ResponseBody> {
+        // Health checks are unauthenticated; a signed request for a bucket named
+        // "health" still reaches S3.
+        if req.method() == hyper::Method::GET && !is_signed(&req) {
+            match req.uri().path() {
+                "/health/live" => return plain(hyper::StatusCode::OK, "live\n"),
+                "/health/ready" => {
+                    return if self.ready.load(Ordering::Acquire) {
+                        plain(hyper::StatusCode::OK, "ready\n")
+                    } else {
+                        plain(hyper::StatusCode::SERVICE_UNAVAILABLE, "not ready\n")
+                    };
+                }
+                _ => {}
+            }
+        }
+        self.s3.handle(req).await
+    }
+}
+
+fn is_signed<B>(req: &hyper::Request<B>) -> bool {
+    req.headers().contains_key(hyper::header::AUTHORIZATION)
+        || req.uri().query().is_some_and(|q| q.contains("X-Amz-Signature") || q.contains("Signature="))
+}
+
+fn plain(status: hyper::StatusCode, text: &'static str) -> hyper::Response<ResponseBody> {
+    let body = Full::new(Bytes::from_static(text.as_bytes())).map_err(|never| match never {}).boxed_unsync();
+    let mut resp = hyper::Response::new(body);
+    *resp.status_mut() = status;
+    resp
+}
+
+/// Opens the store in `config.data_dir`.
+pub fn open_store(config: &ServeConfig) -> anyhow::Result<Store> {
+    datadir::prepare(&config.data_dir)?;
+    let meta_path = config.data_dir.join("meta.sqlite");
+    let meta = SqliteMetaStore::open(&meta_path)
+        .with_context(|| format!("cannot open the metadata database {}", meta_path.display()))?;
+    let blobs = BlobStore::open(config.data_dir.join("blobs")).context("cannot open the blob directory")?;
+    let store_config = StoreConfig {
+        inline_threshold: config.inline_threshold,
+        gc_grace: config.gc_grace,
+        ..StoreConfig::default()
+    };
+    Ok(Store::new(Arc::new(meta), blobs, store_config))
+}
+
+async fn collect_garbage(store: &Store) {
+    match store.collect_garbage().await {
+        Ok(r) if r.deleted > 0 => tracing::info!(deleted = r.deleted, candidates = r.candidates, "garbage collected"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "garbage collection failed; it will retry"),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for SIGINT");
+            std::future::pending::<()>().await;
+        }
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    let store = open_store(&config)?;
+    let (creds, origin) = credentials::load_or_create(&config.data_dir)?;
+    collect_garbage(&store).await;
+
+    let listener = TcpListener::bind(&config.address)
+        .await
+        .with_context(|| format!("cannot listen on {} (is another server running there?)", config.address))?;
+    let local = listener.local_addr()?;
+    let endpoint_url = format!("http://{local}");
+    match origin {
+        Origin::Generated => println!(
+            "Coffer generated root credentials and saved them to {} (mode 0600).\n\
+             Use them with the aws CLI or any AWS SDK:\n\n  \
+             export AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={} AWS_ENDPOINT_URL={endpoint_url} AWS_DEFAULT_REGION={}\n",
+            credentials::stored_path(&config.data_dir).display(),
+            creds.access_key_id,
+            creds.secret_access_key,
+            config.region,
+        ),
+        Origin::Stored => println!(
+            "Coffer root credentials are in {}.",
+            credentials::stored_path(&config.data_dir).display()
+        ),
+        Origin::Environment => {}
+    }
+    println!("Coffer is serving S3 at {endpoint_url} (data in {})", config.data_dir.display());
+
+    let ready = Arc::new(AtomicBool::new(true));
+    let app = App {
+        s3: S3Endpoint::new(
+            store.clone(),
+            &EndpointConfig {
+                region: config.region.clone(),
+                root_access_key: creds.access_key_id,
+                root_secret_key: creds.secret_access_key,
+            },
+        ),
+        ready: ready.clone(),
+    };
+    tracing::info!(address = %local, data_dir = %config.data_dir.display(), "serving");
+
+    let gc_store = store.clone();
+    let gc = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(GC_INTERVAL);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            collect_garbage(&gc_store).await;
+        }
+    });
+
+    let graceful = GracefulShutdown::new();
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let signal = shutdown_signal();
+    tokio::pin!(signal);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, peer) = match accepted {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let app = app.clone();
+                let service = hyper::service::service_fn(move |req| {
+                    let app = app.clone();
+                    async move { Ok::<_, Infallible>(app.route(req).await) }
+                });
+                let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                let conn = graceful.watch(conn);
+                tokio::spawn(async move {
+                    if let Err(e) = conn.await {
+                        tracing::debug!(%peer, error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            () = &mut signal => break,
+        }
+    }
+
+    tracing::info!("shutting down: no new connections; draining requests in flight");
+    ready.store(false, Ordering::Release);
+    drop(listener);
+    gc.abort();
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
+        tracing::warn!("requests still in flight after {DRAIN_TIMEOUT:?}; closing anyway");
+    }
+    store.close().await.context("closing the metadata store")?;
+    tracing::info!("stopped");
+    Ok(())
+}
