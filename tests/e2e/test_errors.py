@@ -52,7 +52,7 @@ def test_no_such_key(s3, bucket):
     assert resp["ResponseMetadata"]["HTTPStatusCode"] == 204
 
 
-@pytest.mark.parametrize("name", ["Bad_Name", "ab", "UPPERCASE", "trailing-", "double..dot", "192.168.5.4"])
+@pytest.mark.parametrize("name", ["Bad_Name", "UPPERCASE", "trailing-", "double..dot", "192.168.5.4", "-lead"])
 def test_invalid_bucket_name(s3, name):
     try:
         with pytest.raises(ClientError) as e:
@@ -192,3 +192,16 @@ def test_every_response_has_a_request_id(client_factory, bucket_factory):
     assert missing == [], f"responses without x-amz-request-id: {missing}"
     ids = [request_id for _, _, request_id in seen]
     assert len(set(ids)) == len(ids), "request ids must be unique"
+
+
+@pytest.mark.parametrize("name", ["x", "ab"])
+def test_short_bucket_names_are_accepted(s3, name):
+    """docs/adr/0003: names of 1-2 characters are allowed (`aws s3 mb s3://x` works)."""
+    s3.create_bucket(Bucket=name)
+    try:
+        s3.head_bucket(Bucket=name)
+        s3.put_object(Bucket=name, Key="k", Body=b"v")
+        assert s3.get_object(Bucket=name, Key="k")["Body"].read() == b"v"
+        s3.delete_object(Bucket=name, Key="k")
+    finally:
+        s3.delete_bucket(Bucket=name)

@@ -18,7 +18,13 @@ pub enum ChecksumAlgorithm {
 
 impl ChecksumAlgorithm {
     /// All of them, in a fixed order.
-    pub const ALL: [Self; 5] = [Self::Crc32, Self::Crc32c, Self::Crc64Nvme, Self::Sha1, Self::Sha256];
+    pub const ALL: [Self; 5] = [
+        Self::Crc32,
+        Self::Crc32c,
+        Self::Crc64Nvme,
+        Self::Sha1,
+        Self::Sha256,
+    ];
 
     /// Parses S3's name for it (`CRC32`, `CRC32C`, `CRC64NVME`, `SHA1`, `SHA256`), any case.
     pub fn parse(name: &str) -> Option<Self> {
@@ -99,16 +105,25 @@ impl Hasher {
             .iter()
             .map(|&a| {
                 let running = match a {
-                    ChecksumAlgorithm::Crc32 => Running::Crc32(crc_fast::Digest::new(CrcAlgorithm::Crc32IsoHdlc)),
-                    ChecksumAlgorithm::Crc32c => Running::Crc32(crc_fast::Digest::new(CrcAlgorithm::Crc32Iscsi)),
-                    ChecksumAlgorithm::Crc64Nvme => Running::Crc64(crc_fast::Digest::new(CrcAlgorithm::Crc64Nvme)),
+                    ChecksumAlgorithm::Crc32 => {
+                        Running::Crc32(crc_fast::Digest::new(CrcAlgorithm::Crc32IsoHdlc))
+                    }
+                    ChecksumAlgorithm::Crc32c => {
+                        Running::Crc32(crc_fast::Digest::new(CrcAlgorithm::Crc32Iscsi))
+                    }
+                    ChecksumAlgorithm::Crc64Nvme => {
+                        Running::Crc64(crc_fast::Digest::new(CrcAlgorithm::Crc64Nvme))
+                    }
                     ChecksumAlgorithm::Sha1 => Running::Sha1(sha1::Sha1::new()),
                     ChecksumAlgorithm::Sha256 => Running::Sha256(sha2::Sha256::new()),
                 };
                 (a, running)
             })
             .collect();
-        Self { md5: Md5::new(), others }
+        Self {
+            md5: Md5::new(),
+            others,
+        }
     }
 
     pub fn update(&mut self, data: &[u8]) {
@@ -153,13 +168,22 @@ mod tests {
         let d = h.finish(9);
         assert_eq!(hex::encode(d.md5), "25f9e794323b453885f5181f1b624d0b");
         // Check values from the CRC catalogue, big-endian, base64.
-        assert_eq!(d.checksums.crc32.as_deref(), Some(STANDARD.encode(0xCBF4_3926_u32.to_be_bytes()).as_str()));
-        assert_eq!(d.checksums.crc32c.as_deref(), Some(STANDARD.encode(0xE306_9283_u32.to_be_bytes()).as_str()));
+        assert_eq!(
+            d.checksums.crc32.as_deref(),
+            Some(STANDARD.encode(0xCBF4_3926_u32.to_be_bytes()).as_str())
+        );
+        assert_eq!(
+            d.checksums.crc32c.as_deref(),
+            Some(STANDARD.encode(0xE306_9283_u32.to_be_bytes()).as_str())
+        );
         assert_eq!(
             d.checksums.crc64nvme.as_deref(),
             Some(STANDARD.encode(0xAE8B_1486_0A79_9888_u64.to_be_bytes()).as_str())
         );
-        assert_eq!(d.checksums.sha256.as_deref(), Some("FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU="));
+        assert_eq!(
+            d.checksums.sha256.as_deref(),
+            Some("FeKw08M4keuw8e9gnsQZQgwg4yDOlMZfvIwzEkSOsiU=")
+        );
     }
 
     #[test]

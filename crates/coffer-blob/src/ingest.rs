@@ -117,9 +117,12 @@ impl BlobStore {
             None if opts.inline_threshold == 0 => Bytes::new(),
             None => {
                 let mut hasher = Hasher::new(&opts.algorithms);
-            hasher.update(&head);
-            let digests = hasher.finish(size);
-                return Ok(Ingested { stored: Stored::Inline(head.freeze()), digests });
+                hasher.update(&head);
+                let digests = hasher.finish(size);
+                return Ok(Ingested {
+                    stored: Stored::Inline(head.freeze()),
+                    digests,
+                });
             }
         };
 
@@ -142,7 +145,9 @@ impl BlobStore {
                     return Err(IngestError::TooLarge { max: opts.max_size });
                 }
                 pending.extend_from_slice(&chunk);
-                if pending.len() >= WRITE_BUFFER && tx.send(Msg::Data(pending.split().freeze())).await.is_err() {
+                if pending.len() >= WRITE_BUFFER
+                    && tx.send(Msg::Data(pending.split().freeze())).await.is_err()
+                {
                     // The writer stopped early; its own error is reported below.
                     return Ok(());
                 }
@@ -160,7 +165,10 @@ impl BlobStore {
         match (fed, written) {
             (Ok(()), Ok(Some(digests))) => {
                 debug_assert_eq!(digests.size, size);
-                Ok(Ingested { stored: Stored::Blob(id), digests })
+                Ok(Ingested {
+                    stored: Stored::Blob(id),
+                    digests,
+                })
             }
             (Err(e), _) => Err(e),
             (Ok(()), Err(e)) => Err(e.into()),
@@ -222,7 +230,11 @@ mod tests {
     }
 
     fn opts(inline: usize) -> IngestOptions {
-        IngestOptions { algorithms: vec![ChecksumAlgorithm::Crc32c], inline_threshold: inline, max_size: 1 << 40 }
+        IngestOptions {
+            algorithms: vec![ChecksumAlgorithm::Crc32c],
+            inline_threshold: inline,
+            max_size: 1 << 40,
+        }
     }
 
     async fn read_all(store: &BlobStore, id: &BlobId, len: u64) -> Vec<u8> {
@@ -238,7 +250,10 @@ mod tests {
     async fn small_body_stays_inline() {
         let dir = tempfile::tempdir().unwrap();
         let store = BlobStore::open(dir.path().join("blobs")).unwrap();
-        let got = store.ingest(body(vec![Ok(Bytes::from_static(b"hello"))]), &opts(16)).await.unwrap();
+        let got = store
+            .ingest(body(vec![Ok(Bytes::from_static(b"hello"))]), &opts(16))
+            .await
+            .unwrap();
         assert_eq!(got.stored, Stored::Inline(Bytes::from_static(b"hello")));
         assert_eq!(got.digests.size, 5);
         assert!(got.digests.checksums.crc32c.is_some());
@@ -249,9 +264,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = BlobStore::open(dir.path().join("blobs")).unwrap();
         let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
-        let chunks = data.chunks(65_536).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+        let chunks = data
+            .chunks(65_536)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
         let got = store.ingest(body(chunks), &opts(1024)).await.unwrap();
-        let Stored::Blob(id) = &got.stored else { panic!("expected a blob") };
+        let Stored::Blob(id) = &got.stored else {
+            panic!("expected a blob")
+        };
         assert_eq!(got.digests.size, data.len() as u64);
         let mut h = Hasher::new(&[]);
         h.update(&data);
@@ -265,32 +285,70 @@ mod tests {
     async fn body_error_leaves_no_file() {
         let dir = tempfile::tempdir().unwrap();
         let store = BlobStore::open(dir.path().join("blobs")).unwrap();
-        let chunks = vec![Ok(Bytes::from(vec![1u8; 2 * WRITE_BUFFER])), Err(BodyError::Incomplete)];
+        let chunks = vec![
+            Ok(Bytes::from(vec![1u8; 2 * WRITE_BUFFER])),
+            Err(BodyError::Incomplete),
+        ];
         let err = store.ingest(body(chunks), &opts(10)).await.unwrap_err();
         assert!(matches!(err, IngestError::Body(BodyError::Incomplete)));
-        assert!(store.older_than(std::time::Duration::ZERO).await.unwrap().is_empty());
+        assert!(
+            store
+                .older_than(std::time::Duration::ZERO)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[tokio::test]
     async fn too_large_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let store = BlobStore::open(dir.path().join("blobs")).unwrap();
-        let o = IngestOptions { max_size: 100, ..opts(10) };
-        let err = store.ingest(body(vec![Ok(Bytes::from(vec![0u8; 101]))]), &o).await.unwrap_err();
+        let o = IngestOptions {
+            max_size: 100,
+            ..opts(10)
+        };
+        let err = store
+            .ingest(body(vec![Ok(Bytes::from(vec![0u8; 101]))]), &o)
+            .await
+            .unwrap_err();
         assert!(matches!(err, IngestError::TooLarge { max: 100 }));
-        assert!(store.older_than(std::time::Duration::ZERO).await.unwrap().is_empty());
+        assert!(
+            store
+                .older_than(std::time::Duration::ZERO)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 
     #[tokio::test]
     async fn gc_candidates_respect_grace_and_delete_is_idempotent() {
         let dir = tempfile::tempdir().unwrap();
         let store = BlobStore::open(dir.path().join("blobs")).unwrap();
-        let got = store.ingest(body(vec![Ok(Bytes::from(vec![7u8; 100]))]), &opts(10)).await.unwrap();
+        let got = store
+            .ingest(body(vec![Ok(Bytes::from(vec![7u8; 100]))]), &opts(10))
+            .await
+            .unwrap();
         let Stored::Blob(id) = got.stored else { panic!() };
-        assert!(store.older_than(std::time::Duration::from_secs(3600)).await.unwrap().is_empty());
-        assert_eq!(store.older_than(std::time::Duration::ZERO).await.unwrap(), vec![id.clone()]);
+        assert!(
+            store
+                .older_than(std::time::Duration::from_secs(3600))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            store.older_than(std::time::Duration::ZERO).await.unwrap(),
+            vec![id.clone()]
+        );
         store.delete(&id).await.unwrap();
         store.delete(&id).await.unwrap();
-        assert!(store.read(&BlobId("../../etc/passwd".into()), 0, 1).await.is_err());
+        assert!(
+            store
+                .read(&BlobId("../../etc/passwd".into()), 0, 1)
+                .await
+                .is_err()
+        );
     }
 }

@@ -46,7 +46,10 @@ impl BlobStore {
         let s = id.0.as_str();
         // Ids are ours (32 hex digits); anything else must never reach the filesystem.
         if s.len() < 8 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("invalid blob id {s:?}")));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("invalid blob id {s:?}"),
+            ));
         }
         Ok(self.root.join(&s[0..2]).join(&s[2..4]).join(s))
     }
@@ -56,10 +59,14 @@ impl BlobStore {
     pub(crate) fn create(&self) -> io::Result<(BlobId, PathBuf, File)> {
         let id = BlobId(uuid::Uuid::new_v4().simple().to_string());
         let path = self.path_of(&id)?;
-        let dir = path.parent().ok_or_else(|| io::Error::other("blob path has no parent"))?;
+        let dir = path
+            .parent()
+            .ok_or_else(|| io::Error::other("blob path has no parent"))?;
         if !dir.exists() {
             fs::create_dir_all(dir)?;
-            let mid = dir.parent().ok_or_else(|| io::Error::other("blob dir has no parent"))?;
+            let mid = dir
+                .parent()
+                .ok_or_else(|| io::Error::other("blob dir has no parent"))?;
             sync_dir(mid)?;
             sync_dir(&self.root)?;
         }
@@ -112,7 +119,9 @@ fn walk_older_than(root: &Path, grace: Duration) -> io::Result<Vec<BlobId>> {
             }
             for entry in fs::read_dir(level2.path())? {
                 let entry = entry?;
-                let Ok(name) = entry.file_name().into_string() else { continue };
+                let Ok(name) = entry.file_name().into_string() else {
+                    continue;
+                };
                 let meta = match entry.metadata() {
                     Ok(m) => m,
                     // Deleted while we walked.

@@ -34,10 +34,14 @@ pub enum CoreError {
     #[error("{0}")]
     InvalidRequest(String),
     /// The multipart upload does not exist.
-    #[error("The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.")]
+    #[error(
+        "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."
+    )]
     NoSuchUpload,
     /// A part in a completion list was not uploaded or its ETag does not match.
-    #[error("One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag. (part {0})")]
+    #[error(
+        "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag. (part {0})"
+    )]
     InvalidPart(u32),
     /// The completion list is not in ascending part-number order.
     #[error("The list of parts was not in ascending order. Parts must be ordered by part number.")]

@@ -24,7 +24,10 @@ impl Store {
     /// Deletes unreferenced blobs older than the grace period.
     pub async fn collect_garbage(&self) -> CoreResult<GcReport> {
         let candidates = self.blobs.older_than(self.config.gc_grace).await?;
-        let mut report = GcReport { candidates: candidates.len(), deleted: 0 };
+        let mut report = GcReport {
+            candidates: candidates.len(),
+            deleted: 0,
+        };
         for batch in candidates.chunks(BATCH) {
             let referenced = self.meta.referenced_blobs(batch).await?;
             for id in batch.iter().filter(|id| !referenced.contains(*id)) {

@@ -45,7 +45,9 @@ impl Integrity {
                 "The Content-MD5 you specified did not match what we received.".into(),
             ));
         }
-        let Some(expected) = self.checksum else { return Ok(()) };
+        let Some(expected) = self.checksum else {
+            return Ok(());
+        };
         let name = expected.algorithm.as_str();
         let declared = match expected.value {
             ExpectedValue::Header(v) => v,

@@ -145,12 +145,22 @@ impl Store {
         let src = self.head_object(&source.bucket, &source.key).await?;
         let (start, len) = match range {
             Some(r) => r.resolve(src.size).map_err(|_| {
-                CoreError::InvalidArgument("The x-amz-copy-source-range value is outside the source object".into())
+                CoreError::InvalidArgument(
+                    "The x-amz-copy-source-range value is outside the source object".into(),
+                )
             })?,
             None => (0, src.size),
         };
         let body = self.open_body(&src, start, len).await?;
-        self.upload_part(bucket, key, upload_id, number, io_to_body(body), Integrity::default()).await
+        self.upload_part(
+            bucket,
+            key,
+            upload_id,
+            number,
+            io_to_body(body),
+            Integrity::default(),
+        )
+        .await
     }
 
     /// The upload and its parts so far.
@@ -184,7 +194,9 @@ impl Store {
     ) -> CoreResult<CompletedUpload> {
         let upload = self.upload(bucket, key, upload_id).await?;
         if requested.is_empty() {
-            return Err(CoreError::InvalidRequest("You must specify at least one part".into()));
+            return Err(CoreError::InvalidRequest(
+                "You must specify at least one part".into(),
+            ));
         }
         if requested.windows(2).any(|w| w[0].number >= w[1].number) {
             return Err(CoreError::InvalidPartOrder);
@@ -205,7 +217,8 @@ impl Store {
         }
         let mut md5 = Md5::new();
         for part in &chosen {
-            let raw = hex::decode(&part.etag).map_err(|e| CoreError::Internal(format!("stored part ETag: {e}")))?;
+            let raw =
+                hex::decode(&part.etag).map_err(|e| CoreError::Internal(format!("stored part ETag: {e}")))?;
             md5.update(&raw);
         }
         let etag = format!("{}-{}", hex::encode(md5.finalize()), chosen.len());

@@ -12,7 +12,10 @@ pub fn validate_bucket_name(name: &str) -> CoreResult<()> {
     if !(1..=63).contains(&name.len()) {
         return bad("must be 1 to 63 characters long");
     }
-    if !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-') {
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+    {
         return bad("only lowercase letters, digits, dots and hyphens are allowed");
     }
     let first = name.as_bytes()[0];
@@ -60,7 +63,18 @@ mod tests {
         for ok in ["x", "ab", "abc", "my-bucket.v2", "a1b", &"a".repeat(63)] {
             assert!(validate_bucket_name(ok).is_ok(), "{ok}");
         }
-        for bad in ["", "-", "Bad_Name", "-abc", "abc-", "a..b", "192.168.1.1", "xn--abc", "x-s3alias", &"a".repeat(64)] {
+        for bad in [
+            "",
+            "-",
+            "Bad_Name",
+            "-abc",
+            "abc-",
+            "a..b",
+            "192.168.1.1",
+            "xn--abc",
+            "x-s3alias",
+            &"a".repeat(64),
+        ] {
             assert!(validate_bucket_name(bad).is_err(), "{bad}");
         }
     }
@@ -69,7 +83,10 @@ mod tests {
     fn keys() {
         assert!(validate_key("../x").is_ok());
         assert!(validate_key(&"k".repeat(1024)).is_ok());
-        assert!(matches!(validate_key(&"k".repeat(1025)), Err(CoreError::KeyTooLong)));
+        assert!(matches!(
+            validate_key(&"k".repeat(1025)),
+            Err(CoreError::KeyTooLong)
+        ));
         assert!(validate_key("").is_err());
     }
 }

@@ -5,9 +5,7 @@ use std::pin::Pin;
 
 use bytes::Bytes;
 use coffer_blob::{ChecksumAlgorithm, IngestOptions, Ingested, Stored};
-use coffer_meta::{
-    Checksums, NULL_VERSION, ObjectData, ObjectMeta, ObjectVersion, PartData, WriteCondition,
-};
+use coffer_meta::{Checksums, NULL_VERSION, ObjectData, ObjectMeta, ObjectVersion, PartData, WriteCondition};
 use futures::{Stream, StreamExt as _, TryStreamExt as _};
 
 use crate::error::{CoreError, CoreResult};
@@ -60,7 +58,9 @@ pub struct CopySource {
 
 /// `STANDARD` unless the client chose a class.
 pub(crate) fn storage_class_or_default(class: Option<String>) -> String {
-    class.filter(|c| !c.is_empty()).unwrap_or_else(|| "STANDARD".to_owned())
+    class
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "STANDARD".to_owned())
 }
 
 impl Store {
@@ -142,24 +142,41 @@ impl Store {
     }
 
     /// Reads an object, or the part of it `range` selects.
-    pub async fn get_object(&self, bucket: &str, key: &str, range: Option<RangeSpec>) -> CoreResult<GetResult> {
+    pub async fn get_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        range: Option<RangeSpec>,
+    ) -> CoreResult<GetResult> {
         let version = self.head_object(bucket, key).await?;
         let (start, len) = match range {
             Some(r) => r.resolve(version.size)?,
             None => (0, version.size),
         };
         let body = self.open_body(&version, start, len).await?;
-        Ok(GetResult { range: range.map(|_| (start, len)), version, body })
+        Ok(GetResult {
+            range: range.map(|_| (start, len)),
+            version,
+            body,
+        })
     }
 
     /// Streams `len` bytes of a version's data from `start`.
-    pub(crate) async fn open_body(&self, version: &ObjectVersion, start: u64, len: u64) -> CoreResult<ObjectBody> {
+    pub(crate) async fn open_body(
+        &self,
+        version: &ObjectVersion,
+        start: u64,
+        len: u64,
+    ) -> CoreResult<ObjectBody> {
         match &version.data {
             ObjectData::Inline(data) => {
                 let from = usize::try_from(start).map_err(|_| CoreError::InvalidRange)?;
                 let to = usize::try_from(start + len).map_err(|_| CoreError::InvalidRange)?;
                 let slice = Bytes::copy_from_slice(data.get(from..to).ok_or_else(|| {
-                    CoreError::Internal(format!("inline data of {}/{} is shorter than its size", version.bucket, version.key))
+                    CoreError::Internal(format!(
+                        "inline data of {}/{} is shorter than its size",
+                        version.bucket, version.key
+                    ))
                 })?);
                 Ok(Box::pin(futures::stream::once(async move { Ok(slice) })))
             }
@@ -228,7 +245,8 @@ impl Store {
             last_modified_ms: version.last_modified_ms,
             checksums: version.meta.checksums.clone(),
         };
-        self.commit_version(&staged, version, WriteCondition::None).await?;
+        self.commit_version(&staged, version, WriteCondition::None)
+            .await?;
         Ok(result)
     }
 }
@@ -289,15 +307,28 @@ mod tests {
     use coffer_meta::BlobId;
 
     fn part(n: u32, size: u64) -> PartData {
-        PartData { number: n, size, etag: String::new(), blob: BlobId(format!("{n}")), checksums: Checksums::default() }
+        PartData {
+            number: n,
+            size,
+            etag: String::new(),
+            blob: BlobId(format!("{n}")),
+            checksums: Checksums::default(),
+        }
     }
 
     #[test]
     fn segments_cross_part_boundaries() {
         let parts = [part(1, 10), part(2, 10), part(3, 5)];
-        let ids = |v: Vec<(BlobId, u64, u64)>| v.into_iter().map(|(id, o, n)| (id.0, o, n)).collect::<Vec<_>>();
-        assert_eq!(ids(segments_of(&parts, 0, 25)), [("1".into(), 0, 10), ("2".into(), 0, 10), ("3".into(), 0, 5)]);
-        assert_eq!(ids(segments_of(&parts, 8, 4)), [("1".into(), 8, 2), ("2".into(), 0, 2)]);
+        let ids =
+            |v: Vec<(BlobId, u64, u64)>| v.into_iter().map(|(id, o, n)| (id.0, o, n)).collect::<Vec<_>>();
+        assert_eq!(
+            ids(segments_of(&parts, 0, 25)),
+            [("1".into(), 0, 10), ("2".into(), 0, 10), ("3".into(), 0, 5)]
+        );
+        assert_eq!(
+            ids(segments_of(&parts, 8, 4)),
+            [("1".into(), 8, 2), ("2".into(), 0, 2)]
+        );
         assert_eq!(ids(segments_of(&parts, 20, 5)), [("3".into(), 0, 5)]);
         assert!(segments_of(&parts, 0, 0).is_empty());
     }

@@ -106,6 +106,7 @@ where
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn obj(key: &str) -> ObjectSummary {
@@ -118,7 +119,13 @@ mod tests {
         }
     }
 
-    fn run(keys: &[&str], prefix: &str, delimiter: Option<&str>, after: Option<&str>, limit: usize) -> (Vec<String>, bool, usize) {
+    fn run(
+        keys: &[&str],
+        prefix: &str,
+        delimiter: Option<&str>,
+        after: Option<&str>,
+        limit: usize,
+    ) -> (Vec<String>, bool, usize) {
         let mut sorted: Vec<&str> = keys.to_vec();
         sorted.sort_unstable();
         let mut scans = 0;

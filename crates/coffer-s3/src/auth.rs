@@ -11,7 +11,10 @@ pub(crate) struct RootAuth {
 
 impl RootAuth {
     pub(crate) fn new(access_key: &str, secret_key: &str) -> Self {
-        Self { access_key: access_key.to_owned(), secret_key: SecretKey::from(secret_key) }
+        Self {
+            access_key: access_key.to_owned(),
+            secret_key: SecretKey::from(secret_key),
+        }
     }
 }
 
@@ -21,7 +24,10 @@ impl S3Auth for RootAuth {
         if access_key == self.access_key {
             Ok(self.secret_key.clone())
         } else {
-            Err(s3_error!(InvalidAccessKeyId, "The AWS Access Key Id you provided does not exist in our records."))
+            Err(s3_error!(
+                InvalidAccessKeyId,
+                "The AWS Access Key Id you provided does not exist in our records."
+            ))
         }
     }
 }

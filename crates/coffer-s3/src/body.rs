@@ -51,10 +51,22 @@ mod tests {
 
     #[test]
     fn classifies_s3s_stream_errors() {
-        assert_eq!(classify(&E("AwsChunkedStreamError: SignatureMismatch")), BodyError::SignatureMismatch);
-        assert_eq!(classify(&E("UploadStreamError: Sha256Mismatch")), BodyError::PayloadHashMismatch);
-        assert_eq!(classify(&E("AwsChunkedStreamError: Incomplete")), BodyError::Incomplete);
-        assert!(matches!(classify(&E("AwsChunkedStreamError: FormatError")), BodyError::Malformed(_)));
+        assert_eq!(
+            classify(&E("AwsChunkedStreamError: SignatureMismatch")),
+            BodyError::SignatureMismatch
+        );
+        assert_eq!(
+            classify(&E("UploadStreamError: Sha256Mismatch")),
+            BodyError::PayloadHashMismatch
+        );
+        assert_eq!(
+            classify(&E("AwsChunkedStreamError: Incomplete")),
+            BodyError::Incomplete
+        );
+        assert!(matches!(
+            classify(&E("AwsChunkedStreamError: FormatError")),
+            BodyError::Malformed(_)
+        ));
         assert!(matches!(classify(&E("connection reset")), BodyError::Io(_)));
     }
 }

@@ -46,11 +46,16 @@ pub struct S3Endpoint {
 impl S3Endpoint {
     #[must_use]
     pub fn new(store: Store, config: &EndpointConfig) -> Self {
-        let mut builder = S3ServiceBuilder::new(Coffer { store, region: config.region.clone() });
+        let mut builder = S3ServiceBuilder::new(Coffer {
+            store,
+            region: config.region.clone(),
+        });
         // Always install auth: without it s3s serves anonymous requests.
         builder.set_auth(RootAuth::new(&config.root_access_key, &config.root_secret_key));
         builder.set_validation(BucketNames);
-        Self { service: Arc::new(builder.build()) }
+        Self {
+            service: Arc::new(builder.build()),
+        }
     }
 
     /// Serves one request. Never fails: every failure is an S3 error response.
@@ -98,7 +103,10 @@ fn internal_error() -> s3s::HttpResponse {
     let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>";
     let mut resp = http::Response::new(s3s::Body::from(body.to_owned()));
     *resp.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
-    resp.headers_mut().insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/xml"));
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/xml"),
+    );
     resp
 }
 
@@ -111,7 +119,9 @@ fn default_message(code: &str) -> &'static str {
         "SignatureDoesNotMatch" => {
             "The request signature we calculated does not match the signature you provided. Check your key and signing method."
         }
-        "RequestTimeTooSkewed" => "The difference between the request time and the current time is too large.",
+        "RequestTimeTooSkewed" => {
+            "The difference between the request time and the current time is too large."
+        }
         "KeyTooLongError" => "Your key is too long",
         "MethodNotAllowed" => "The specified method is not allowed against this resource.",
         "NotImplemented" => "A header you provided implies functionality that is not implemented",
@@ -123,7 +133,10 @@ fn default_message(code: &str) -> &'static str {
 }
 
 fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// Adds the request id headers to every response, and completes error bodies with
@@ -144,7 +157,11 @@ fn finish(mut resp: s3s::HttpResponse, request_id: &str, resource: &str) -> s3s:
             let message = if text.contains("<Message>") {
                 String::new()
             } else {
-                let code = text.split("<Code>").nth(1).and_then(|t| t.split("</Code>").next()).unwrap_or("");
+                let code = text
+                    .split("<Code>")
+                    .nth(1)
+                    .and_then(|t| t.split("</Code>").next())
+                    .unwrap_or("");
                 format!("<Message>{}</Message>", default_message(code))
             };
             let extra = format!(
@@ -154,7 +171,8 @@ fn finish(mut resp: s3s::HttpResponse, request_id: &str, resource: &str) -> s3s:
             Some(text.replacen("</Error>", &extra, 1))
         });
         if let Some(text) = completed {
-            resp.headers_mut().insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(text.len()));
+            resp.headers_mut()
+                .insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(text.len()));
             *resp.body_mut() = s3s::Body::from(text);
         }
     }
@@ -174,8 +192,14 @@ mod tests {
         let resp = finish(resp, "ABC", "/b/a<b");
         let body = resp.body().bytes().unwrap_or_default();
         let text = std::str::from_utf8(&body).unwrap_or_default();
-        assert!(text.ends_with("<Resource>/b/a&lt;b</Resource><RequestId>ABC</RequestId></Error>"), "{text}");
+        assert!(
+            text.ends_with("<Resource>/b/a&lt;b</Resource><RequestId>ABC</RequestId></Error>"),
+            "{text}"
+        );
         assert_eq!(resp.headers()["x-amz-request-id"], "ABC");
-        assert_eq!(resp.headers()[http::header::CONTENT_LENGTH], text.len().to_string().as_str());
+        assert_eq!(
+            resp.headers()[http::header::CONTENT_LENGTH],
+            text.len().to_string().as_str()
+        );
     }
 }

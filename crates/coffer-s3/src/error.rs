@@ -30,7 +30,10 @@ pub(crate) fn to_s3(e: CoreError) -> S3Error {
         CoreError::Body(b) => return body_error(b),
         CoreError::Internal(detail) => {
             tracing::error!(error = %detail, "internal error");
-            return S3Error::with_message(C::InternalError, "We encountered an internal error. Please try again.");
+            return S3Error::with_message(
+                C::InternalError,
+                "We encountered an internal error. Please try again.",
+            );
         }
     };
     S3Error::with_message(code, e.to_string())

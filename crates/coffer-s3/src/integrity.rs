@@ -21,7 +21,12 @@ pub(crate) fn integrity(headers: &HeaderMap, trailers: Option<TrailingHeaders>) 
     let content_md5 = match headers.get(http::header::HeaderName::from_static("content-md5")) {
         None => None,
         Some(v) => {
-            let bad = || invalid(S3ErrorCode::InvalidDigest, "The Content-MD5 you specified was invalid.");
+            let bad = || {
+                invalid(
+                    S3ErrorCode::InvalidDigest,
+                    "The Content-MD5 you specified was invalid.",
+                )
+            };
             let raw = STANDARD.decode(v.as_bytes()).map_err(|_| bad())?;
             Some(<[u8; 16]>::try_from(raw.as_slice()).map_err(|_| bad())?)
         }
@@ -30,7 +35,9 @@ pub(crate) fn integrity(headers: &HeaderMap, trailers: Option<TrailingHeaders>) 
     let mut declared = Vec::new();
     for algorithm in ChecksumAlgorithm::ALL {
         if let Some(v) = headers.get(header_name(algorithm).as_str()) {
-            let v = v.to_str().map_err(|_| invalid(S3ErrorCode::InvalidRequest, "Invalid checksum header"))?;
+            let v = v
+                .to_str()
+                .map_err(|_| invalid(S3ErrorCode::InvalidRequest, "Invalid checksum header"))?;
             declared.push((algorithm, v.to_owned()));
         }
     }
@@ -41,29 +48,60 @@ pub(crate) fn integrity(headers: &HeaderMap, trailers: Option<TrailingHeaders>) 
         ));
     }
     let checksum = if let Some((algorithm, value)) = declared.pop() {
-        Some(ExpectedChecksum { algorithm, value: ExpectedValue::Header(value) })
+        Some(ExpectedChecksum {
+            algorithm,
+            value: ExpectedValue::Header(value),
+        })
     } else if let Some(trailer) = headers.get("x-amz-trailer") {
         let name = trailer.to_str().unwrap_or_default().trim().to_ascii_lowercase();
         let algorithm = name
             .strip_prefix("x-amz-checksum-")
             .and_then(ChecksumAlgorithm::parse)
-            .ok_or_else(|| invalid(S3ErrorCode::InvalidRequest, "The value specified in the x-amz-trailer header is not supported"))?;
+            .ok_or_else(|| {
+                invalid(
+                    S3ErrorCode::InvalidRequest,
+                    "The value specified in the x-amz-trailer header is not supported",
+                )
+            })?;
         let trailers = trailers.ok_or_else(|| {
-            invalid(S3ErrorCode::InvalidRequest, "x-amz-trailer requires a streaming (aws-chunked) body")
+            invalid(
+                S3ErrorCode::InvalidRequest,
+                "x-amz-trailer requires a streaming (aws-chunked) body",
+            )
         })?;
         let read = move || {
-            trailers.read(|h| h.get(name.as_str()).and_then(|v| v.to_str().ok()).map(str::to_owned)).flatten()
+            trailers
+                .read(|h| {
+                    h.get(name.as_str())
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned)
+                })
+                .flatten()
         };
-        Some(ExpectedChecksum { algorithm, value: ExpectedValue::Trailer(Box::new(read)) })
+        Some(ExpectedChecksum {
+            algorithm,
+            value: ExpectedValue::Trailer(Box::new(read)),
+        })
     } else if let Some(name) = headers.get("x-amz-sdk-checksum-algorithm") {
         let algorithm = name
             .to_str()
             .ok()
             .and_then(ChecksumAlgorithm::parse)
-            .ok_or_else(|| invalid(S3ErrorCode::InvalidRequest, "Checksum algorithm provided is unsupported."))?;
-        Some(ExpectedChecksum { algorithm, value: ExpectedValue::ComputeOnly })
+            .ok_or_else(|| {
+                invalid(
+                    S3ErrorCode::InvalidRequest,
+                    "Checksum algorithm provided is unsupported.",
+                )
+            })?;
+        Some(ExpectedChecksum {
+            algorithm,
+            value: ExpectedValue::ComputeOnly,
+        })
     } else {
         None
     };
-    Ok(Integrity { content_md5, checksum })
+    Ok(Integrity {
+        content_md5,
+        checksum,
+    })
 }

@@ -41,10 +41,22 @@ impl ServeConfig {
         };
         let defaults = coffer_core::StoreConfig::default();
         Ok(Self {
-            address: args.address.or(file.address).unwrap_or_else(|| "127.0.0.1:9000".to_owned()),
-            data_dir: args.data_dir.or(file.data_dir).unwrap_or_else(|| PathBuf::from("./coffer-data")),
-            region: args.region.or(file.region).unwrap_or_else(|| "us-east-1".to_owned()),
-            inline_threshold: args.inline_threshold.or(file.inline_threshold).unwrap_or(defaults.inline_threshold),
+            address: args
+                .address
+                .or(file.address)
+                .unwrap_or_else(|| "127.0.0.1:9000".to_owned()),
+            data_dir: args
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("./coffer-data")),
+            region: args
+                .region
+                .or(file.region)
+                .unwrap_or_else(|| "us-east-1".to_owned()),
+            inline_threshold: args
+                .inline_threshold
+                .or(file.inline_threshold)
+                .unwrap_or(defaults.inline_threshold),
             gc_grace: args
                 .gc_grace_secs
                 .or(file.gc_grace_secs)
@@ -89,7 +101,11 @@ mod tests {
 
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
-        std::fs::write(&path, "address = \"127.0.0.1:9100\"\ndata-dir = \"/srv/c\"\nregion = \"eu-west-1\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "address = \"127.0.0.1:9100\"\ndata-dir = \"/srv/c\"\nregion = \"eu-west-1\"\n",
+        )
+        .unwrap();
         let c = ServeConfig::resolve(args(Some(path.clone()), Some("ap-south-1"))).unwrap();
         assert_eq!(c.address, "127.0.0.1:9100");
         assert_eq!(c.data_dir, PathBuf::from("/srv/c"));

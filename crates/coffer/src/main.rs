@@ -6,6 +6,8 @@ mod credentials;
 mod datadir;
 mod server;
 
+use std::io::IsTerminal as _;
+
 use clap::Parser as _;
 use tracing_subscriber::EnvFilter;
 
@@ -18,7 +20,10 @@ fn main() -> anyhow::Result<()> {
     let filter = std::env::var("COFFER_LOG")
         .or_else(|_| std::env::var("RUST_LOG"))
         .map_or_else(|_| EnvFilter::new(DEFAULT_LOG), EnvFilter::new);
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 
     match cli.command {
         cli::Command::Serve(args) => {

@@ -56,11 +56,16 @@ impl App {
 
 fn is_signed<B>(req: &hyper::Request<B>) -> bool {
     req.headers().contains_key(hyper::header::AUTHORIZATION)
-        || req.uri().query().is_some_and(|q| q.contains("X-Amz-Signature") || q.contains("Signature="))
+        || req
+            .uri()
+            .query()
+            .is_some_and(|q| q.contains("X-Amz-Signature") || q.contains("Signature="))
 }
 
 fn plain(status: hyper::StatusCode, text: &'static str) -> hyper::Response<ResponseBody> {
-    let body = Full::new(Bytes::from_static(text.as_bytes())).map_err(|never| match never {}).boxed_unsync();
+    let body = Full::new(Bytes::from_static(text.as_bytes()))
+        .map_err(|never| match never {})
+        .boxed_unsync();
     let mut resp = hyper::Response::new(body);
     *resp.status_mut() = status;
     resp
@@ -83,7 +88,11 @@ pub fn open_store(config: &ServeConfig) -> anyhow::Result<Store> {
 
 async fn collect_garbage(store: &Store) {
     match store.collect_garbage().await {
-        Ok(r) if r.deleted > 0 => tracing::info!(deleted = r.deleted, candidates = r.candidates, "garbage collected"),
+        Ok(r) if r.deleted > 0 => tracing::info!(
+            deleted = r.deleted,
+            candidates = r.candidates,
+            "garbage collected"
+        ),
         Ok(_) => {}
         Err(e) => tracing::warn!(error = %e, "garbage collection failed; it will retry"),
     }
@@ -118,9 +127,12 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let (creds, origin) = credentials::load_or_create(&config.data_dir)?;
     collect_garbage(&store).await;
 
-    let listener = TcpListener::bind(&config.address)
-        .await
-        .with_context(|| format!("cannot listen on {} (is another server running there?)", config.address))?;
+    let listener = TcpListener::bind(&config.address).await.with_context(|| {
+        format!(
+            "cannot listen on {} (is another server running there?)",
+            config.address
+        )
+    })?;
     let local = listener.local_addr()?;
     let endpoint_url = format!("http://{local}");
     match origin {
@@ -139,7 +151,10 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         ),
         Origin::Environment => {}
     }
-    println!("Coffer is serving S3 at {endpoint_url} (data in {})", config.data_dir.display());
+    println!(
+        "Coffer is serving S3 at {endpoint_url} (data in {})",
+        config.data_dir.display()
+    );
 
     let ready = Arc::new(AtomicBool::new(true));
     let app = App {
@@ -201,7 +216,10 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     ready.store(false, Ordering::Release);
     drop(listener);
     gc.abort();
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+        .await
+        .is_err()
+    {
         tracing::warn!("requests still in flight after {DRAIN_TIMEOUT:?}; closing anyway");
     }
     store.close().await.context("closing the metadata store")?;

@@ -8,7 +8,10 @@ use crate::error::CoreResultExt as _;
 use crate::service::Coffer;
 
 fn caller<T>(req: &S3Request<T>) -> String {
-    req.credentials.as_ref().map(|c| c.access_key.clone()).unwrap_or_default()
+    req.credentials
+        .as_ref()
+        .map(|c| c.access_key.clone())
+        .unwrap_or_default()
 }
 
 pub(crate) async fn create_bucket(
@@ -24,12 +27,21 @@ pub(crate) async fn create_bucket(
         .filter(|l| !l.is_empty())
         .unwrap_or_else(|| s.region.clone());
     s.store.create_bucket(&input.bucket, &region, &owner).await.s3()?;
-    Ok(S3Response::new(CreateBucketOutput { location: Some(format!("/{}", input.bucket)), ..Default::default() }))
+    Ok(S3Response::new(CreateBucketOutput {
+        location: Some(format!("/{}", input.bucket)),
+        ..Default::default()
+    }))
 }
 
-pub(crate) async fn head_bucket(s: &Coffer, req: S3Request<HeadBucketInput>) -> S3Result<S3Response<HeadBucketOutput>> {
+pub(crate) async fn head_bucket(
+    s: &Coffer,
+    req: S3Request<HeadBucketInput>,
+) -> S3Result<S3Response<HeadBucketOutput>> {
     let bucket = s.store.bucket(&req.input.bucket).await.s3()?;
-    Ok(S3Response::new(HeadBucketOutput { bucket_region: Some(bucket.region), ..Default::default() }))
+    Ok(S3Response::new(HeadBucketOutput {
+        bucket_region: Some(bucket.region),
+        ..Default::default()
+    }))
 }
 
 pub(crate) async fn get_bucket_location(
@@ -39,10 +51,15 @@ pub(crate) async fn get_bucket_location(
     let bucket = s.store.bucket(&req.input.bucket).await.s3()?;
     // AWS reports us-east-1 as an empty LocationConstraint.
     let location = (bucket.region != "us-east-1").then(|| BucketLocationConstraint::from(bucket.region));
-    Ok(S3Response::new(GetBucketLocationOutput { location_constraint: location }))
+    Ok(S3Response::new(GetBucketLocationOutput {
+        location_constraint: location,
+    }))
 }
 
-pub(crate) async fn list_buckets(s: &Coffer, req: S3Request<ListBucketsInput>) -> S3Result<S3Response<ListBucketsOutput>> {
+pub(crate) async fn list_buckets(
+    s: &Coffer,
+    req: S3Request<ListBucketsInput>,
+) -> S3Result<S3Response<ListBucketsOutput>> {
     let owner = caller(&req);
     let prefix = req.input.prefix.unwrap_or_default();
     let buckets = s
@@ -61,7 +78,10 @@ pub(crate) async fn list_buckets(s: &Coffer, req: S3Request<ListBucketsInput>) -
         .collect();
     Ok(S3Response::new(ListBucketsOutput {
         buckets: Some(buckets),
-        owner: Some(Owner { display_name: Some(owner.clone()), id: Some(owner) }),
+        owner: Some(Owner {
+            display_name: Some(owner.clone()),
+            id: Some(owner),
+        }),
         ..Default::default()
     }))
 }

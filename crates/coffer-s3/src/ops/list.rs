@@ -2,9 +2,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use coffer_core::meta::ListQuery;
 use coffer_core::meta::UploadQuery;
 use coffer_core::{ListEntry, ListPage};
-use coffer_core::meta::ListQuery;
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result, s3_error};
 
@@ -19,7 +19,10 @@ const MAX_KEYS: usize = 1000;
 fn page_size(max_keys: Option<i32>) -> S3Result<usize> {
     match max_keys {
         None => Ok(MAX_KEYS),
-        Some(n) if n < 0 => Err(s3_error!(InvalidArgument, "max-keys must be a non-negative integer")),
+        Some(n) if n < 0 => Err(s3_error!(
+            InvalidArgument,
+            "max-keys must be a non-negative integer"
+        )),
         Some(n) => Ok(usize::try_from(n).unwrap_or(MAX_KEYS).min(MAX_KEYS)),
     }
 }
@@ -45,7 +48,10 @@ impl Encoder {
         match encoding.map(EncodingType::as_str) {
             None => Ok(Self(false)),
             Some(e) if e.eq_ignore_ascii_case("url") => Ok(Self(true)),
-            Some(_) => Err(s3_error!(InvalidArgument, "Invalid Encoding Method specified in Request")),
+            Some(_) => Err(s3_error!(
+                InvalidArgument,
+                "Invalid Encoding Method specified in Request"
+            )),
         }
     }
     fn apply(&self, s: String) -> String {
@@ -63,11 +69,15 @@ fn split_page(page: ListPage, enc: &Encoder, owner: Option<&Owner>) -> (Vec<Obje
                 size: i64::try_from(o.size).ok(),
                 e_tag: Some(etag(&o.etag)),
                 last_modified: Some(timestamp(o.last_modified_ms)),
-                storage_class: Some(ObjectStorageClass::from(storage_class_out(&o.storage_class).as_str().to_owned())),
+                storage_class: Some(ObjectStorageClass::from(
+                    storage_class_out(&o.storage_class).as_str().to_owned(),
+                )),
                 owner: owner.cloned(),
                 ..Default::default()
             }),
-            ListEntry::CommonPrefix(p) => prefixes.push(CommonPrefix { prefix: Some(enc.apply(p)) }),
+            ListEntry::CommonPrefix(p) => prefixes.push(CommonPrefix {
+                prefix: Some(enc.apply(p)),
+            }),
         }
     }
     (contents, prefixes)
@@ -94,7 +104,13 @@ pub(crate) async fn list_objects_v2(
     };
     let prefix = input.prefix.clone().unwrap_or_default();
     let delimiter = input.delimiter.clone().filter(|d| !d.is_empty());
-    let query = ListQuery { bucket: input.bucket.clone(), prefix, delimiter, after, limit };
+    let query = ListQuery {
+        bucket: input.bucket.clone(),
+        prefix,
+        delimiter,
+        after,
+        limit,
+    };
     let page = s.store.list_objects(&query).await.s3()?;
     let next = page
         .truncated
@@ -102,7 +118,10 @@ pub(crate) async fn list_objects_v2(
         .flatten();
     let owner = if input.fetch_owner.unwrap_or(false) {
         let bucket = s.store.bucket(&input.bucket).await.s3()?;
-        Some(Owner { display_name: Some(bucket.owner.clone()), id: Some(bucket.owner) })
+        Some(Owner {
+            display_name: Some(bucket.owner.clone()),
+            id: Some(bucket.owner),
+        })
     } else {
         None
     };
@@ -136,14 +155,23 @@ pub(crate) async fn list_objects(
     let prefix = input.prefix.clone().unwrap_or_default();
     let delimiter = input.delimiter.clone().filter(|d| !d.is_empty());
     let after = input.marker.clone().filter(|m| !m.is_empty());
-    let query = ListQuery { bucket: input.bucket.clone(), prefix, delimiter: delimiter.clone(), after, limit };
+    let query = ListQuery {
+        bucket: input.bucket.clone(),
+        prefix,
+        delimiter: delimiter.clone(),
+        after,
+        limit,
+    };
     let page = s.store.list_objects(&query).await.s3()?;
     // AWS returns NextMarker only when a delimiter was given.
     let next_marker = (page.truncated && delimiter.is_some())
         .then(|| page.entries.last().map(|e| enc.apply(e.name().to_owned())))
         .flatten();
     let bucket = s.store.bucket(&input.bucket).await.s3()?;
-    let owner = Owner { display_name: Some(bucket.owner.clone()), id: Some(bucket.owner) };
+    let owner = Owner {
+        display_name: Some(bucket.owner.clone()),
+        id: Some(bucket.owner),
+    };
     let truncated = page.truncated;
     let (contents, prefixes) = split_page(page, &enc, Some(&owner));
     Ok(S3Response::new(ListObjectsOutput {

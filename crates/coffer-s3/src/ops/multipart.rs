@@ -13,7 +13,12 @@ use crate::ops::object::copy_source;
 use crate::service::Coffer;
 
 fn part_number(n: i32) -> S3Result<u32> {
-    u32::try_from(n).map_err(|_| s3_error!(InvalidArgument, "Part number must be an integer between 1 and 10000, inclusive"))
+    u32::try_from(n).map_err(|_| {
+        s3_error!(
+            InvalidArgument,
+            "Part number must be an integer between 1 and 10000, inclusive"
+        )
+    })
 }
 
 pub(crate) async fn create_multipart_upload(
@@ -32,7 +37,12 @@ pub(crate) async fn create_multipart_upload(
     );
     let upload = s
         .store
-        .create_upload(&input.bucket, &input.key, meta, storage_class_in(input.storage_class))
+        .create_upload(
+            &input.bucket,
+            &input.key,
+            meta,
+            storage_class_in(input.storage_class),
+        )
         .await
         .s3()?;
     Ok(S3Response::new(CreateMultipartUploadOutput {
@@ -44,13 +54,23 @@ pub(crate) async fn create_multipart_upload(
     }))
 }
 
-pub(crate) async fn upload_part(s: &Coffer, req: S3Request<UploadPartInput>) -> S3Result<S3Response<UploadPartOutput>> {
+pub(crate) async fn upload_part(
+    s: &Coffer,
+    req: S3Request<UploadPartInput>,
+) -> S3Result<S3Response<UploadPartOutput>> {
     let integrity = integrity(&req.headers, req.trailing_headers.clone())?;
     let input = req.input;
     let number = part_number(input.part_number)?;
     let part = s
         .store
-        .upload_part(&input.bucket, &input.key, &input.upload_id, number, request_body(input.body), integrity)
+        .upload_part(
+            &input.bucket,
+            &input.key,
+            &input.upload_id,
+            number,
+            request_body(input.body),
+            integrity,
+        )
         .await
         .s3()?;
     let sums = checksum_fields(&part.checksums);
@@ -68,14 +88,25 @@ pub(crate) async fn upload_part(s: &Coffer, req: S3Request<UploadPartInput>) -> 
 /// `bytes=first-last`, the only form `x-amz-copy-source-range` takes.
 fn copy_range(range: Option<&str>) -> S3Result<Option<RangeSpec>> {
     let Some(range) = range else { return Ok(None) };
-    let bad = || s3_error!(InvalidArgument, "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy");
-    let (first, last) = range.strip_prefix("bytes=").and_then(|r| r.split_once('-')).ok_or_else(bad)?;
+    let bad = || {
+        s3_error!(
+            InvalidArgument,
+            "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy"
+        )
+    };
+    let (first, last) = range
+        .strip_prefix("bytes=")
+        .and_then(|r| r.split_once('-'))
+        .ok_or_else(bad)?;
     let first: u64 = first.parse().map_err(|_| bad())?;
     let last: u64 = last.parse().map_err(|_| bad())?;
     if last < first {
         return Err(bad());
     }
-    Ok(Some(RangeSpec::FromTo { first, last: Some(last) }))
+    Ok(Some(RangeSpec::FromTo {
+        first,
+        last: Some(last),
+    }))
 }
 
 pub(crate) async fn upload_part_copy(
@@ -88,7 +119,14 @@ pub(crate) async fn upload_part_copy(
     let range = copy_range(input.copy_source_range.as_deref())?;
     let part = s
         .store
-        .upload_part_copy(&input.bucket, &input.key, &input.upload_id, number, &source, range)
+        .upload_part_copy(
+            &input.bucket,
+            &input.key,
+            &input.upload_id,
+            number,
+            &source,
+            range,
+        )
         .await
         .s3()?;
     Ok(S3Response::new(UploadPartCopyOutput {
@@ -113,7 +151,9 @@ pub(crate) async fn complete_multipart_upload(
     };
     let mut parts = Vec::new();
     for p in input.multipart_upload.and_then(|m| m.parts).unwrap_or_default() {
-        let number = p.part_number.ok_or_else(|| s3_error!(MalformedXML, "Each part needs a PartNumber"))?;
+        let number = p
+            .part_number
+            .ok_or_else(|| s3_error!(MalformedXML, "Each part needs a PartNumber"))?;
         parts.push(CompletePart {
             number: part_number(number)?,
             etag: p.e_tag.map(|t| t.value().to_owned()).unwrap_or_default(),
@@ -144,22 +184,42 @@ pub(crate) async fn abort_multipart_upload(
     req: S3Request<AbortMultipartUploadInput>,
 ) -> S3Result<S3Response<AbortMultipartUploadOutput>> {
     let input = req.input;
-    s.store.abort_upload(&input.bucket, &input.key, &input.upload_id).await.s3()?;
+    s.store
+        .abort_upload(&input.bucket, &input.key, &input.upload_id)
+        .await
+        .s3()?;
     Ok(S3Response::new(AbortMultipartUploadOutput::default()))
 }
 
-pub(crate) async fn list_parts(s: &Coffer, req: S3Request<ListPartsInput>) -> S3Result<S3Response<ListPartsOutput>> {
+pub(crate) async fn list_parts(
+    s: &Coffer,
+    req: S3Request<ListPartsInput>,
+) -> S3Result<S3Response<ListPartsOutput>> {
     let input = req.input;
     let max_parts = match input.max_parts {
         None => 1000,
-        Some(n) => usize::try_from(n).map_err(|_| s3_error!(InvalidArgument, "max-parts must be non-negative"))?.min(1000),
+        Some(n) => usize::try_from(n)
+            .map_err(|_| s3_error!(InvalidArgument, "max-parts must be non-negative"))?
+            .min(1000),
     };
-    let marker = input.part_number_marker.map(part_number).transpose()?.unwrap_or(0);
-    let (upload, all) = s.store.list_parts(&input.bucket, &input.key, &input.upload_id).await.s3()?;
+    let marker = input
+        .part_number_marker
+        .map(part_number)
+        .transpose()?
+        .unwrap_or(0);
+    let (upload, all) = s
+        .store
+        .list_parts(&input.bucket, &input.key, &input.upload_id)
+        .await
+        .s3()?;
     let after: Vec<_> = all.into_iter().filter(|p| p.number > marker).collect();
     let truncated = after.len() > max_parts;
     let page: Vec<_> = after.into_iter().take(max_parts).collect();
-    let next = if truncated { page.last().and_then(|p| i32::try_from(p.number).ok()) } else { None };
+    let next = if truncated {
+        page.last().and_then(|p| i32::try_from(p.number).ok())
+    } else {
+        None
+    };
     let parts = page
         .into_iter()
         .map(|p| {

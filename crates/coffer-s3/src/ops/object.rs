@@ -16,7 +16,10 @@ use crate::service::Coffer;
 /// The most keys one DeleteObjects may name, as AWS.
 const MAX_DELETE_KEYS: usize = 1000;
 
-fn write_condition(if_none_match: Option<&ETagCondition>, if_match: Option<&ETagCondition>) -> WriteCondition {
+fn write_condition(
+    if_none_match: Option<&ETagCondition>,
+    if_match: Option<&ETagCondition>,
+) -> WriteCondition {
     match (if_none_match, if_match) {
         (Some(ETagCondition::Any), _) => WriteCondition::IfNoneMatch,
         (_, Some(ETagCondition::ETag(tag))) => WriteCondition::IfMatch(tag.value().to_owned()),
@@ -24,7 +27,10 @@ fn write_condition(if_none_match: Option<&ETagCondition>, if_match: Option<&ETag
     }
 }
 
-pub(crate) async fn put_object(s: &Coffer, req: S3Request<PutObjectInput>) -> S3Result<S3Response<PutObjectOutput>> {
+pub(crate) async fn put_object(
+    s: &Coffer,
+    req: S3Request<PutObjectInput>,
+) -> S3Result<S3Response<PutObjectOutput>> {
     let integrity = integrity(&req.headers, req.trailing_headers.clone())?;
     let input = req.input;
     let condition = write_condition(input.if_none_match.as_ref(), input.if_match.as_ref());
@@ -73,13 +79,23 @@ fn parts_count(v: &ObjectVersion) -> Option<i32> {
     }
 }
 
-pub(crate) async fn get_object(s: &Coffer, req: S3Request<GetObjectInput>) -> S3Result<S3Response<GetObjectOutput>> {
+pub(crate) async fn get_object(
+    s: &Coffer,
+    req: S3Request<GetObjectInput>,
+) -> S3Result<S3Response<GetObjectOutput>> {
     let input = req.input;
     if input.version_id.as_deref().is_some_and(|v| v != "null") {
         return Err(s3_error!(NoSuchVersion, "The specified version does not exist."));
     }
-    let checksum_mode = input.checksum_mode.as_ref().is_some_and(|m| m.as_str() == "ENABLED");
-    let got = s.store.get_object(&input.bucket, &input.key, range_spec(input.range)).await.s3()?;
+    let checksum_mode = input
+        .checksum_mode
+        .as_ref()
+        .is_some_and(|m| m.as_str() == "ENABLED");
+    let got = s
+        .store
+        .get_object(&input.bucket, &input.key, range_spec(input.range))
+        .await
+        .s3()?;
     let v = &got.version;
     let (content_length, content_range) = match got.range {
         Some((start, len)) => (len, Some(format!("bytes {start}-{}/{}", start + len - 1, v.size))),
@@ -87,7 +103,11 @@ pub(crate) async fn get_object(s: &Coffer, req: S3Request<GetObjectInput>) -> S3
     };
     // Whole-object checksums describe the whole object only.
     let none = coffer_core::Checksums::default();
-    let sums = checksum_fields(if checksum_mode && got.range.is_none() { &v.meta.checksums } else { &none });
+    let sums = checksum_fields(if checksum_mode && got.range.is_none() {
+        &v.meta.checksums
+    } else {
+        &none
+    });
     let output = GetObjectOutput {
         body: Some(response_body(got.body)),
         accept_ranges: Some("bytes".into()),
@@ -114,12 +134,18 @@ pub(crate) async fn get_object(s: &Coffer, req: S3Request<GetObjectInput>) -> S3
     Ok(S3Response::new(output))
 }
 
-pub(crate) async fn head_object(s: &Coffer, req: S3Request<HeadObjectInput>) -> S3Result<S3Response<HeadObjectOutput>> {
+pub(crate) async fn head_object(
+    s: &Coffer,
+    req: S3Request<HeadObjectInput>,
+) -> S3Result<S3Response<HeadObjectOutput>> {
     let input = req.input;
     if input.version_id.as_deref().is_some_and(|v| v != "null") {
         return Err(s3_error!(NoSuchVersion, "The specified version does not exist."));
     }
-    let checksum_mode = input.checksum_mode.as_ref().is_some_and(|m| m.as_str() == "ENABLED");
+    let checksum_mode = input
+        .checksum_mode
+        .as_ref()
+        .is_some_and(|m| m.as_str() == "ENABLED");
     let v = s.store.head_object(&input.bucket, &input.key).await.s3()?;
     let (content_length, content_range) = match range_spec(input.range) {
         Some(r) => {
@@ -188,7 +214,11 @@ pub(crate) async fn delete_objects(
         match s.store.delete_object(&input.bucket, &object.key).await {
             Ok(()) => {
                 if !quiet {
-                    deleted.push(DeletedObject { key: Some(object.key), version_id: object.version_id, ..Default::default() });
+                    deleted.push(DeletedObject {
+                        key: Some(object.key),
+                        version_id: object.version_id,
+                        ..Default::default()
+                    });
                 }
             }
             Err(e) => {
@@ -212,19 +242,32 @@ pub(crate) async fn delete_objects(
 /// The source of a copy, as the core names it.
 pub(crate) fn copy_source(source: &CopySource) -> S3Result<CoreCopySource> {
     match source {
-        CopySource::Bucket { bucket, key, version_id } => Ok(CoreCopySource {
+        CopySource::Bucket {
+            bucket,
+            key,
+            version_id,
+        } => Ok(CoreCopySource {
             bucket: bucket.to_string(),
             key: key.to_string(),
             version_id: version_id.as_deref().map(str::to_owned),
         }),
-        _ => Err(s3_error!(NotImplemented, "Copying from an access point is not supported")),
+        _ => Err(s3_error!(
+            NotImplemented,
+            "Copying from an access point is not supported"
+        )),
     }
 }
 
-pub(crate) async fn copy_object(s: &Coffer, req: S3Request<CopyObjectInput>) -> S3Result<S3Response<CopyObjectOutput>> {
+pub(crate) async fn copy_object(
+    s: &Coffer,
+    req: S3Request<CopyObjectInput>,
+) -> S3Result<S3Response<CopyObjectOutput>> {
     let input = req.input;
     let source = copy_source(&input.copy_source)?;
-    let replace = input.metadata_directive.as_ref().is_some_and(|d| d.as_str() == "REPLACE");
+    let replace = input
+        .metadata_directive
+        .as_ref()
+        .is_some_and(|d| d.as_str() == "REPLACE");
     let new_meta = replace.then(|| {
         object_meta(
             input.content_type,
@@ -238,7 +281,13 @@ pub(crate) async fn copy_object(s: &Coffer, req: S3Request<CopyObjectInput>) -> 
     });
     let written = s
         .store
-        .copy_object(&source, &input.bucket, &input.key, new_meta, storage_class_in(input.storage_class))
+        .copy_object(
+            &source,
+            &input.bucket,
+            &input.key,
+            new_meta,
+            storage_class_in(input.storage_class),
+        )
         .await
         .s3()?;
     let sums = checksum_fields(&written.checksums);

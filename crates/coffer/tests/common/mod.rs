@@ -50,9 +50,16 @@ impl Server {
                 }
             }
         });
-        let endpoint = rx.recv_timeout(Duration::from_secs(60)).expect("the server did not start within 60 s");
+        let endpoint = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server did not start within 60 s");
         wait_ready(&endpoint);
-        Self { child: Some(child), endpoint, data_dir: data_dir.to_path_buf(), _tmp: None }
+        Self {
+            child: Some(child),
+            endpoint,
+            data_dir: data_dir.to_path_buf(),
+            _tmp: None,
+        }
     }
 
     /// An SDK client with the root credentials, path-style, default checksum behaviour.
@@ -70,8 +77,12 @@ impl Server {
 
     /// SIGTERM and wait for a clean exit; returns whether it exited successfully.
     pub fn terminate(&mut self) -> bool {
-        let Some(mut child) = self.child.take() else { return false };
-        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let Some(mut child) = self.child.take() else {
+            return false;
+        };
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(status) = child.try_wait().unwrap() {
