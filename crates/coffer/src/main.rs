@@ -11,17 +11,28 @@ use std::io::IsTerminal as _;
 use clap::Parser as _;
 use tracing_subscriber::EnvFilter;
 
-/// s3s logs every client error (NoSuchKey...) at ERROR; our access log already reports
-/// each request, so s3s is silenced unless asked for.
-const DEFAULT_LOG: &str = "info,s3s=off,hyper=warn,h2=warn";
+/// The log filter when neither `COFFER_LOG` nor `RUST_LOG` is set.
+const DEFAULT_LOG: &str = "info";
+/// s3s logs every client error (NoSuchKey, InvalidBucketName...) at ERROR; our access log
+/// already reports each request, so s3s is silenced unless a filter names it.
+const QUIET_DEPENDENCIES: &str = "s3s=off,hyper=warn,h2=warn";
+
+fn log_filter() -> EnvFilter {
+    let wanted = std::env::var("COFFER_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| DEFAULT_LOG.to_owned());
+    if wanted.contains("s3s") {
+        EnvFilter::new(wanted)
+    } else {
+        EnvFilter::new(format!("{wanted},{QUIET_DEPENDENCIES}"))
+    }
+}
 
 fn main() -> anyhow::Result<()> {
     let cli = cli::Cli::parse();
-    let filter = std::env::var("COFFER_LOG")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .map_or_else(|_| EnvFilter::new(DEFAULT_LOG), EnvFilter::new);
     tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(log_filter())
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .init();
 

@@ -125,7 +125,8 @@ async fn verify(client: &aws_sdk_s3::Client, acked: &HashMap<String, String>) ->
     // Read everything back, 16 at a time.
     let mut reads = tokio::task::JoinSet::new();
     let limit = Arc::new(tokio::sync::Semaphore::new(16));
-    for key in listed.keys().cloned() {
+    for key in listed.keys() {
+        let key = key.clone();
         let client = client.clone();
         let limit = limit.clone();
         let want = acked.get(&key).filter(|_| !key.ends_with("/hot")).cloned();
@@ -185,7 +186,8 @@ async fn acknowledged_writes_survive_kill_9_and_nothing_partial_is_visible() {
     for round in 0..ROUNDS {
         let mut server = common::Server::start_in(dir.path(), &[]);
         let client = server.client();
-        listed = verify(&client, &acked.lock().unwrap().clone()).await;
+        let snapshot = acked.lock().unwrap().clone();
+        listed = verify(&client, &snapshot).await;
 
         let writers_client = no_retries(&client);
         let tasks: Vec<_> = (0..WRITERS)

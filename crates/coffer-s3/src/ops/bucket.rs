@@ -29,7 +29,6 @@ pub(crate) async fn create_bucket(
     s.store.create_bucket(&input.bucket, &region, &owner).await.s3()?;
     Ok(S3Response::new(CreateBucketOutput {
         location: Some(format!("/{}", input.bucket)),
-        ..Default::default()
     }))
 }
 
@@ -73,7 +72,6 @@ pub(crate) async fn list_buckets(
             name: Some(b.name),
             creation_date: Some(timestamp(b.created_ms)),
             bucket_region: Some(b.region),
-            ..Default::default()
         })
         .collect();
     Ok(S3Response::new(ListBucketsOutput {
