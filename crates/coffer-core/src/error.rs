@@ -24,6 +24,9 @@ pub enum CoreError {
     /// The key (or version) does not exist.
     #[error("The specified key does not exist.")]
     NoSuchKey,
+    /// The storage class is not one S3 defines.
+    #[error("The storage class you specified is not valid")]
+    InvalidStorageClass,
     /// The key is longer than 1024 bytes.
     #[error("Your key is too long")]
     KeyTooLong,

@@ -33,7 +33,7 @@ pub use gc::GcReport;
 pub use integrity::{ExpectedChecksum, ExpectedValue, Integrity};
 pub use list::{ListObjectsRequest, UploadsPage};
 pub use multipart::{CompletePart, CompletedUpload, UploadPartResult};
-pub use names::{MAX_KEY_BYTES, validate_bucket_name, validate_key};
+pub use names::{MAX_KEY_BYTES, STORAGE_CLASSES, validate_bucket_name, validate_key, validate_storage_class};
 pub use object::{CopySource, GetResult, ObjectBody, PutObjectRequest, PutResult};
 pub use range::RangeSpec;
 

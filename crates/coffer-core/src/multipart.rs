@@ -12,7 +12,7 @@ use md5::{Digest as _, Md5};
 
 use crate::error::{CoreError, CoreResult};
 use crate::integrity::Integrity;
-use crate::names::validate_key;
+use crate::names::{validate_key, validate_storage_class};
 use crate::object::{CopySource, io_to_body, storage_class_or_default};
 use crate::range::RangeSpec;
 use crate::{BodyStream, Checksums, Store, now_ms};
@@ -65,6 +65,7 @@ impl Store {
         storage_class: Option<String>,
     ) -> CoreResult<UploadRecord> {
         validate_key(key)?;
+        validate_storage_class(storage_class.as_deref())?;
         let upload = UploadRecord {
             upload_id: uuid::Uuid::new_v4().simple().to_string(),
             bucket: bucket.to_owned(),
@@ -143,12 +144,19 @@ impl Store {
             return Err(CoreError::NoSuchKey);
         }
         let src = self.head_object(&source.bucket, &source.key).await?;
+        // Unlike GET ranges, a copy range is never clipped to the object: it must lie
+        // wholly inside it.
         let (start, len) = match range {
-            Some(r) => r.resolve(src.size).map_err(|_| {
-                CoreError::InvalidArgument(
-                    "The x-amz-copy-source-range value is outside the source object".into(),
-                )
-            })?,
+            Some(RangeSpec::FromTo {
+                first,
+                last: Some(last),
+            }) if first <= last && last < src.size => (first, last - first + 1),
+            Some(_) => {
+                return Err(CoreError::InvalidArgument(format!(
+                    "Range specified is not valid for source object of size: {}",
+                    src.size
+                )));
+            }
             None => (0, src.size),
         };
         let body = self.open_body(&src, start, len).await?;

@@ -42,6 +42,30 @@ pub fn validate_bucket_name(name: &str) -> CoreResult<()> {
     Ok(())
 }
 
+/// The storage classes S3 defines. Coffer stores the name; every class lives on the same
+/// disks until lifecycle transitions exist.
+pub const STORAGE_CLASSES: [&str; 11] = [
+    "STANDARD",
+    "REDUCED_REDUNDANCY",
+    "STANDARD_IA",
+    "ONEZONE_IA",
+    "INTELLIGENT_TIERING",
+    "GLACIER",
+    "DEEP_ARCHIVE",
+    "OUTPOSTS",
+    "GLACIER_IR",
+    "SNOW",
+    "EXPRESS_ONEZONE",
+];
+
+/// Checks a storage class name (`InvalidStorageClass` for names S3 does not define).
+pub fn validate_storage_class(class: Option<&str>) -> CoreResult<()> {
+    match class {
+        Some(c) if !STORAGE_CLASSES.contains(&c) => Err(CoreError::InvalidStorageClass),
+        _ => Ok(()),
+    }
+}
+
 /// Checks an object key: non-empty and at most 1024 bytes. Any UTF-8 is allowed; keys
 /// never become file paths, so `../` is just bytes.
 pub fn validate_key(key: &str) -> CoreResult<()> {

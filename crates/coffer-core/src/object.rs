@@ -10,7 +10,7 @@ use futures::{Stream, StreamExt as _, TryStreamExt as _};
 
 use crate::error::{CoreError, CoreResult};
 use crate::integrity::Integrity;
-use crate::names::validate_key;
+use crate::names::{validate_key, validate_storage_class};
 use crate::range::RangeSpec;
 use crate::{BodyError, BodyStream, Store, now_ms};
 
@@ -115,6 +115,7 @@ impl Store {
     /// Writes an object. Durable when it returns.
     pub async fn put_object(&self, req: PutObjectRequest) -> CoreResult<PutResult> {
         validate_key(&req.key)?;
+        validate_storage_class(req.storage_class.as_deref())?;
         // Fail fast, before reading a body into a bucket that is not there.
         self.bucket(&req.bucket).await?;
         let staged = self.stage(req.body, req.integrity, true).await?;
@@ -213,6 +214,7 @@ impl Store {
         storage_class: Option<String>,
     ) -> CoreResult<PutResult> {
         validate_key(key)?;
+        validate_storage_class(storage_class.as_deref())?;
         if source.version_id.as_deref().is_some_and(|v| v != NULL_VERSION) {
             return Err(CoreError::NoSuchKey);
         }

@@ -16,6 +16,7 @@ pub(crate) fn to_s3(e: CoreError) -> S3Error {
         CoreError::InvalidBucketName(_) => C::InvalidBucketName,
         CoreError::NoSuchKey => C::NoSuchKey,
         CoreError::KeyTooLong => C::KeyTooLongError,
+        CoreError::InvalidStorageClass => C::InvalidStorageClass,
         CoreError::InvalidArgument(_) => C::InvalidArgument,
         CoreError::InvalidRequest(_) => C::InvalidRequest,
         CoreError::NoSuchUpload => C::NoSuchUpload,

@@ -4,6 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use coffer_core::meta::ListQuery;
 use coffer_core::meta::UploadQuery;
+use coffer_core::meta::listing::common_prefix_of;
 use coffer_core::{ListEntry, ListPage};
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result, s3_error};
@@ -204,8 +205,22 @@ pub(crate) async fn list_multipart_uploads(
     };
     let page = s.store.list_uploads(&query).await.s3()?;
     let last = page.uploads.last().map(|u| (u.key.clone(), u.upload_id.clone()));
-    let uploads = page
-        .uploads
+    let delimiter = input.delimiter.as_deref().filter(|d| !d.is_empty());
+    let mut common_prefixes: Vec<CommonPrefix> = Vec::new();
+    let mut in_page = Vec::new();
+    for u in page.uploads {
+        match common_prefix_of(&u.key, &query.prefix, delimiter) {
+            Some(cp) => {
+                if common_prefixes.last().and_then(|c| c.prefix.as_deref()) != Some(cp) {
+                    common_prefixes.push(CommonPrefix {
+                        prefix: Some(cp.to_owned()),
+                    });
+                }
+            }
+            None => in_page.push(u),
+        }
+    }
+    let uploads = in_page
         .into_iter()
         .map(|u| MultipartUpload {
             key: Some(u.key),
@@ -230,6 +245,7 @@ pub(crate) async fn list_multipart_uploads(
         max_uploads: i32::try_from(limit).ok(),
         is_truncated: Some(page.truncated),
         uploads: Some(uploads),
+        common_prefixes: (!common_prefixes.is_empty()).then_some(common_prefixes),
         ..Default::default()
     }))
 }

@@ -1,0 +1,107 @@
+//! Regression tests, each named after the bug it reproduces (found while building the
+//! foundation issue, #2).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+mod s3util;
+
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::StorageClass;
+use common::{Server, bytes};
+use s3util::{create_bucket, put, s3_err};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_multipart_uploads_ignored_the_delimiter() {
+    let server = Server::start();
+    let s3 = server.client();
+    create_bucket(&s3, "mp").await;
+    for k in ["dir/b", "dir/sub/c", "dir/sub/d"] {
+        s3.create_multipart_upload()
+            .bucket("mp")
+            .key(k)
+            .send()
+            .await
+            .unwrap();
+    }
+    let out = s3
+        .list_multipart_uploads()
+        .bucket("mp")
+        .prefix("dir/")
+        .delimiter("/")
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = out.uploads().iter().map(|u| u.key().unwrap()).collect();
+    let prefixes: Vec<&str> = out
+        .common_prefixes()
+        .iter()
+        .map(|p| p.prefix().unwrap())
+        .collect();
+    assert_eq!((keys, prefixes), (vec!["dir/b"], vec!["dir/sub/"]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upload_part_copy_accepted_a_range_beyond_the_source() {
+    let server = Server::start();
+    let s3 = server.client();
+    create_bucket(&s3, "src").await;
+    put(&s3, "src", "tail", &bytes(100_000, 1)).await;
+    let id = s3
+        .create_multipart_upload()
+        .bucket("src")
+        .key("m")
+        .send()
+        .await
+        .unwrap();
+    let id = id.upload_id().unwrap();
+    let copy = |range: &'static str| {
+        s3.upload_part_copy()
+            .bucket("src")
+            .key("m")
+            .upload_id(id)
+            .part_number(1)
+            .copy_source("src/tail")
+            .copy_source_range(range)
+            .send()
+    };
+    assert_eq!(
+        s3_err(copy("bytes=0-100000").await),
+        (400, "InvalidArgument".to_owned())
+    );
+    copy("bytes=0-99999").await.unwrap();
+    let parts = s3
+        .list_parts()
+        .bucket("src")
+        .key("m")
+        .upload_id(id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(parts.parts()[0].size(), Some(100_000));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_storage_class_was_stored() {
+    let server = Server::start();
+    let s3 = server.client();
+    create_bucket(&s3, "r").await;
+    let put = s3
+        .put_object()
+        .bucket("r")
+        .key("k")
+        .storage_class(StorageClass::from("FOO"))
+        .body(ByteStream::from_static(b"v"))
+        .send()
+        .await;
+    assert_eq!(s3_err(put), (400, "InvalidStorageClass".to_owned()));
+    let head = s3.head_object().bucket("r").key("k").send().await;
+    assert_eq!(s3_err(head).0, 404);
+    let mpu = s3
+        .create_multipart_upload()
+        .bucket("r")
+        .key("m")
+        .storage_class(StorageClass::from("FOO"))
+        .send()
+        .await;
+    assert_eq!(s3_err(mpu), (400, "InvalidStorageClass".to_owned()));
+}
