@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use coffer_meta::{BlobId, MetaStore};
 
-pub use coffer_blob::{BlobStore, BodyError, BodyStream, ChecksumAlgorithm};
+pub use coffer_blob::{BlobStore, BodyError, BodyStream, ChecksumAlgorithm, Hasher};
 pub use coffer_meta as meta;
 pub use coffer_meta::{
     BucketRecord, Checksums, ListEntry, ListPage, ObjectMeta, ObjectSummary, ObjectVersion, PartRecord,

@@ -105,3 +105,44 @@ pub(crate) fn integrity(headers: &HeaderMap, trailers: Option<TrailingHeaders>) 
         checksum,
     })
 }
+
+/// The most bytes an XML request body may have when we buffer it to verify its digest.
+/// AWS caps DeleteObjects at 1000 keys of 1 KiB: 2 MiB is above any valid body and stops
+/// a client from making us buffer more.
+const MAX_XML_BODY: usize = 2 * 1024 * 1024;
+
+/// Verifies the declared digest of a small, non-streaming body (an XML request such as
+/// DeleteObjects), which s3s consumes before any operation of ours sees it. Returns the
+/// buffered body, or the S3 error to answer.
+pub(crate) async fn verify_small_body<B>(headers: &HeaderMap, body: B) -> Result<bytes::Bytes, S3Error>
+where
+    B: http_body::Body<Data = bytes::Bytes>,
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    use http_body_util::BodyExt as _;
+    let declared = integrity(headers, None)?;
+    let collected = http_body_util::Limited::new(body, MAX_XML_BODY)
+        .collect()
+        .await
+        .map_err(|e| {
+            if e.is::<http_body_util::LengthLimitError>() {
+                S3Error::with_message(
+                    S3ErrorCode::MaxMessageLengthExceeded,
+                    "Your request was too big.".to_owned(),
+                )
+            } else {
+                S3Error::with_message(
+                    S3ErrorCode::IncompleteBody,
+                    "You did not provide the number of bytes specified by the Content-Length HTTP header."
+                        .to_owned(),
+                )
+            }
+        })?;
+    let bytes = collected.to_bytes();
+    let mut hasher = coffer_core::Hasher::new(&declared.algorithms());
+    hasher.update(&bytes);
+    declared
+        .verify(&hasher.finish(bytes.len() as u64))
+        .map_err(crate::error::to_s3)?;
+    Ok(bytes)
+}

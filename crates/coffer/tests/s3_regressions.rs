@@ -105,3 +105,49 @@ async fn an_unknown_storage_class_was_stored() {
         .await;
     assert_eq!(s3_err(mpu), (400, "InvalidStorageClass".to_owned()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn delete_objects_did_not_verify_its_body_digest() {
+    use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+    let server = Server::start();
+    let s3 = server.client();
+    create_bucket(&s3, "d").await;
+    put(&s3, "d", "keep", b"v").await;
+    let delete = || {
+        Delete::builder()
+            .objects(ObjectIdentifier::builder().key("keep").build().unwrap())
+            .build()
+            .unwrap()
+    };
+    // The SDK sends a correct CRC32; a wrong one (or a wrong Content-MD5) must be refused
+    // and must delete nothing.
+    for (header, value) in [
+        ("x-amz-checksum-crc32", "AAAAAA=="),
+        ("content-md5", "1B2M2Y8AsgTpgAmY7PhCfg=="),
+    ] {
+        let r = s3
+            .delete_objects()
+            .bucket("d")
+            .delete(delete())
+            .customize()
+            .mutate_request(move |req| {
+                req.headers_mut().insert(header, value);
+            })
+            .send()
+            .await;
+        assert_eq!(s3_err(r), (400, "BadDigest".to_owned()), "{header}");
+        s3.head_object().bucket("d").key("keep").send().await.unwrap();
+    }
+    let out = s3
+        .delete_objects()
+        .bucket("d")
+        .delete(delete())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.deleted().len(), 1);
+    assert_eq!(
+        s3_err(s3.head_object().bucket("d").key("keep").send().await).0,
+        404
+    );
+}
