@@ -176,6 +176,20 @@ def _sigv4_cli_env(env, tmp_path):
     return {**env, "AWS_CONFIG_FILE": str(cfg)}
 
 
+def test_presign_default_sigv2_with_curl(aws, s3, bucket):
+    """aws CLI v1's default `s3 presign` makes a SigV2 URL; it must work unchanged."""
+    data = os.urandom(50_000)
+    s3.put_object(Bucket=bucket, Key="v2/obj", Body=data)
+    url = aws("s3", "presign", f"s3://{bucket}/v2/obj", "--expires-in", "300").strip()
+    assert "AWSAccessKeyId=" in url and "Signature=" in url, url
+    status, _, body = curl(url)
+    assert status == 200, body[:500]
+    assert body == data
+    tampered = re.sub(r"Signature=[^&]+", "Signature=AAAA", url)
+    status, _, body = curl(tampered)
+    assert status == 403, body[:500]
+
+
 def test_presign_get_with_curl(aws, s3, bucket, env, tmp_path):
     data = os.urandom(200_000)
     key = "pre/signed object ü.bin"
