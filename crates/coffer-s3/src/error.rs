@@ -42,13 +42,24 @@ pub(crate) fn to_s3(e: CoreError) -> S3Error {
 
 fn body_error(e: &BodyError) -> S3Error {
     use S3ErrorCode as C;
-    let code = match e {
-        BodyError::Incomplete | BodyError::Io(_) => C::IncompleteBody,
-        BodyError::SignatureMismatch => C::SignatureDoesNotMatch,
-        BodyError::PayloadHashMismatch => C::Custom("XAmzContentSHA256Mismatch".into()),
-        BodyError::Malformed(_) => C::InvalidRequest,
+    // The detail (library wording, socket errors) is for the log; the client gets AWS's.
+    tracing::debug!(error = %e, "request body failed");
+    let (code, message) = match e {
+        BodyError::Incomplete | BodyError::Io(_) => (
+            C::IncompleteBody,
+            "You did not provide the number of bytes specified by the Content-Length HTTP header.",
+        ),
+        BodyError::SignatureMismatch => (
+            C::SignatureDoesNotMatch,
+            "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+        ),
+        BodyError::PayloadHashMismatch => (
+            C::Custom("XAmzContentSHA256Mismatch".into()),
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+        ),
+        BodyError::Malformed(_) => (C::InvalidRequest, "The aws-chunked request body is malformed."),
     };
-    let mut err = S3Error::with_message(code, e.to_string());
+    let mut err = S3Error::with_message(code, message);
     if matches!(e, BodyError::PayloadHashMismatch) {
         err.set_status_code(http::StatusCode::BAD_REQUEST);
     }
