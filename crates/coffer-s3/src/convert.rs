@@ -23,6 +23,23 @@ pub(crate) fn parse_http_date(s: &str) -> Option<Timestamp> {
     Timestamp::parse(TimestampFormat::HttpDate, s).ok()
 }
 
+/// The content headers and user metadata of any write input (PutObject, CopyObject,
+/// CreateMultipartUpload): s3s gives each its own type with the same field names.
+macro_rules! object_meta_of {
+    ($input:expr) => {
+        $crate::convert::object_meta(
+            $input.content_type,
+            $input.content_encoding,
+            $input.content_disposition,
+            $input.content_language,
+            $input.cache_control,
+            $input.expires.as_ref(),
+            $input.metadata,
+        )
+    };
+}
+pub(crate) use object_meta_of;
+
 /// The content headers and user metadata a write carries.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn object_meta(

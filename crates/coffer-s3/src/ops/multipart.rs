@@ -6,7 +6,7 @@ use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result, s3_error};
 
 use crate::body::request_body;
-use crate::convert::{checksum_fields, etag, object_meta, storage_class_in, timestamp};
+use crate::convert::{checksum_fields, etag, object_meta_of, storage_class_in, timestamp};
 use crate::error::CoreResultExt as _;
 use crate::integrity::integrity;
 use crate::ops::object::copy_source;
@@ -26,15 +26,7 @@ pub(crate) async fn create_multipart_upload(
     req: S3Request<CreateMultipartUploadInput>,
 ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
     let input = req.input;
-    let meta = object_meta(
-        input.content_type,
-        input.content_encoding,
-        input.content_disposition,
-        input.content_language,
-        input.cache_control,
-        input.expires.as_ref(),
-        input.metadata,
-    );
+    let meta = object_meta_of!(input);
     let upload = s
         .store
         .create_upload(

@@ -6,7 +6,7 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 
 use crate::body::{request_body, response_body};
 use crate::convert::{
-    checksum_fields, etag, object_meta, parse_http_date, storage_class_in, storage_class_out, timestamp,
+    checksum_fields, etag, object_meta_of, parse_http_date, storage_class_in, storage_class_out, timestamp,
     user_metadata,
 };
 use crate::error::CoreResultExt as _;
@@ -34,15 +34,7 @@ pub(crate) async fn put_object(
     let integrity = integrity(&req.headers, req.trailing_headers.clone())?;
     let input = req.input;
     let condition = write_condition(input.if_none_match.as_ref(), input.if_match.as_ref());
-    let meta = object_meta(
-        input.content_type,
-        input.content_encoding,
-        input.content_disposition,
-        input.content_language,
-        input.cache_control,
-        input.expires.as_ref(),
-        input.metadata,
-    );
+    let meta = object_meta_of!(input);
     let put = PutObjectRequest {
         bucket: input.bucket,
         key: input.key,
@@ -79,58 +71,74 @@ fn parts_count(v: &ObjectVersion) -> Option<i32> {
     }
 }
 
+/// GetObject and HeadObject answer the same headers, but s3s gives them distinct types.
+/// Whole-object checksums are reported only when asked for and only for whole objects.
+macro_rules! object_output {
+    ($ty:ident { $($field:ident: $value:expr),* $(,)? }, $v:expr, $range:expr, $checksum_mode:expr) => {{
+        let v: &ObjectVersion = $v;
+        let range: Option<(u64, u64)> = $range;
+        let (length, content_range) = match range {
+            Some((start, len)) => (len, Some(format!("bytes {start}-{}/{}", start + len - 1, v.size))),
+            None => (v.size, None),
+        };
+        let none = coffer_core::Checksums::default();
+        let sums = checksum_fields(if $checksum_mode && range.is_none() { &v.meta.checksums } else { &none });
+        $ty {
+            $($field: $value,)*
+            accept_ranges: Some("bytes".into()),
+            content_length: i64::try_from(length).ok(),
+            content_range,
+            content_type: v.meta.content_type.clone(),
+            content_encoding: v.meta.content_encoding.clone(),
+            content_disposition: v.meta.content_disposition.clone(),
+            content_language: v.meta.content_language.clone(),
+            cache_control: v.meta.cache_control.clone(),
+            expires: v.meta.expires.as_deref().and_then(parse_http_date),
+            e_tag: Some(etag(&v.etag)),
+            last_modified: Some(timestamp(v.last_modified_ms)),
+            metadata: user_metadata(&v.meta),
+            storage_class: (v.storage_class != "STANDARD").then(|| storage_class_out(&v.storage_class)),
+            parts_count: parts_count(v),
+            checksum_crc32: sums.crc32,
+            checksum_crc32c: sums.crc32c,
+            checksum_crc64nvme: sums.crc64nvme,
+            checksum_sha1: sums.sha1,
+            checksum_sha256: sums.sha256,
+            ..Default::default()
+        }
+    }};
+}
+
+fn only_null_version(version_id: Option<&str>) -> S3Result<()> {
+    if version_id.is_some_and(|v| v != "null") {
+        return Err(s3_error!(NoSuchVersion, "The specified version does not exist."));
+    }
+    Ok(())
+}
+
+fn checksum_mode(mode: Option<&ChecksumMode>) -> bool {
+    mode.is_some_and(|m| m.as_str() == "ENABLED")
+}
+
 pub(crate) async fn get_object(
     s: &Coffer,
     req: S3Request<GetObjectInput>,
 ) -> S3Result<S3Response<GetObjectOutput>> {
     let input = req.input;
-    if input.version_id.as_deref().is_some_and(|v| v != "null") {
-        return Err(s3_error!(NoSuchVersion, "The specified version does not exist."));
-    }
-    let checksum_mode = input
-        .checksum_mode
-        .as_ref()
-        .is_some_and(|m| m.as_str() == "ENABLED");
+    only_null_version(input.version_id.as_deref())?;
     let got = s
         .store
         .get_object(&input.bucket, &input.key, range_spec(input.range))
         .await
         .s3()?;
-    let v = &got.version;
-    let (content_length, content_range) = match got.range {
-        Some((start, len)) => (len, Some(format!("bytes {start}-{}/{}", start + len - 1, v.size))),
-        None => (v.size, None),
-    };
-    // Whole-object checksums describe the whole object only.
-    let none = coffer_core::Checksums::default();
-    let sums = checksum_fields(if checksum_mode && got.range.is_none() {
-        &v.meta.checksums
-    } else {
-        &none
-    });
-    let output = GetObjectOutput {
-        body: Some(response_body(got.body)),
-        accept_ranges: Some("bytes".into()),
-        content_length: i64::try_from(content_length).ok(),
-        content_range,
-        content_type: v.meta.content_type.clone(),
-        content_encoding: v.meta.content_encoding.clone(),
-        content_disposition: v.meta.content_disposition.clone(),
-        content_language: v.meta.content_language.clone(),
-        cache_control: v.meta.cache_control.clone(),
-        expires: v.meta.expires.as_deref().and_then(parse_http_date),
-        e_tag: Some(etag(&v.etag)),
-        last_modified: Some(timestamp(v.last_modified_ms)),
-        metadata: user_metadata(&v.meta),
-        storage_class: (v.storage_class != "STANDARD").then(|| storage_class_out(&v.storage_class)),
-        parts_count: parts_count(v),
-        checksum_crc32: sums.crc32,
-        checksum_crc32c: sums.crc32c,
-        checksum_crc64nvme: sums.crc64nvme,
-        checksum_sha1: sums.sha1,
-        checksum_sha256: sums.sha256,
-        ..Default::default()
-    };
+    let output = object_output!(
+        GetObjectOutput {
+            body: Some(response_body(got.body))
+        },
+        &got.version,
+        got.range,
+        checksum_mode(input.checksum_mode.as_ref())
+    );
     Ok(S3Response::new(output))
 }
 
@@ -139,45 +147,19 @@ pub(crate) async fn head_object(
     req: S3Request<HeadObjectInput>,
 ) -> S3Result<S3Response<HeadObjectOutput>> {
     let input = req.input;
-    if input.version_id.as_deref().is_some_and(|v| v != "null") {
-        return Err(s3_error!(NoSuchVersion, "The specified version does not exist."));
-    }
-    let checksum_mode = input
-        .checksum_mode
-        .as_ref()
-        .is_some_and(|m| m.as_str() == "ENABLED");
+    only_null_version(input.version_id.as_deref())?;
     let v = s.store.head_object(&input.bucket, &input.key).await.s3()?;
-    let (content_length, content_range) = match range_spec(input.range) {
-        Some(r) => {
-            let (start, len) = r.resolve(v.size).s3()?;
-            (len, Some(format!("bytes {start}-{}/{}", start + len - 1, v.size)))
-        }
-        None => (v.size, None),
-    };
-    let none = coffer_core::Checksums::default();
-    let sums = checksum_fields(if checksum_mode { &v.meta.checksums } else { &none });
-    Ok(S3Response::new(HeadObjectOutput {
-        accept_ranges: Some("bytes".into()),
-        content_length: i64::try_from(content_length).ok(),
-        content_range,
-        content_type: v.meta.content_type.clone(),
-        content_encoding: v.meta.content_encoding.clone(),
-        content_disposition: v.meta.content_disposition.clone(),
-        content_language: v.meta.content_language.clone(),
-        cache_control: v.meta.cache_control.clone(),
-        expires: v.meta.expires.as_deref().and_then(parse_http_date),
-        e_tag: Some(etag(&v.etag)),
-        last_modified: Some(timestamp(v.last_modified_ms)),
-        metadata: user_metadata(&v.meta),
-        storage_class: (v.storage_class != "STANDARD").then(|| storage_class_out(&v.storage_class)),
-        parts_count: parts_count(&v),
-        checksum_crc32: sums.crc32,
-        checksum_crc32c: sums.crc32c,
-        checksum_crc64nvme: sums.crc64nvme,
-        checksum_sha1: sums.sha1,
-        checksum_sha256: sums.sha256,
-        ..Default::default()
-    }))
+    let range = range_spec(input.range)
+        .map(|r| r.resolve(v.size))
+        .transpose()
+        .s3()?;
+    let output = object_output!(
+        HeadObjectOutput {},
+        &v,
+        range,
+        checksum_mode(input.checksum_mode.as_ref())
+    );
+    Ok(S3Response::new(output))
 }
 
 pub(crate) async fn delete_object(
@@ -268,17 +250,7 @@ pub(crate) async fn copy_object(
         .metadata_directive
         .as_ref()
         .is_some_and(|d| d.as_str() == "REPLACE");
-    let new_meta = replace.then(|| {
-        object_meta(
-            input.content_type,
-            input.content_encoding,
-            input.content_disposition,
-            input.content_language,
-            input.cache_control,
-            input.expires.as_ref(),
-            input.metadata,
-        )
-    });
+    let new_meta = replace.then(|| object_meta_of!(input));
     let written = s
         .store
         .copy_object(
