@@ -68,6 +68,7 @@ impl S3Endpoint {
         let span = tracing::info_span!("request", id = %request_id);
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
+        let close_on_error = expects_continue(&req);
         async move {
             let started = Instant::now();
             let req = match prepare_body(req).await {
@@ -84,11 +85,28 @@ impl S3Endpoint {
                     internal_error()
                 }
             };
-            log_and_box(finish(resp, &request_id, &path), &method, &path, started)
+            let mut resp = finish(resp, &request_id, &path);
+            if close_on_error && !resp.status().is_success() {
+                // The client waited for "100 Continue" and, given a final answer instead,
+                // will not send the body. An unread body would be taken from the next
+                // request on this connection, so this connection must end here.
+                resp.headers_mut()
+                    .insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
+            }
+            log_and_box(resp, &method, &path, started)
         }
         .instrument(span)
         .await
     }
+}
+
+/// An HTTP/1.1 request that sent `Expect: 100-continue` (boto3 does, for every upload).
+fn expects_continue<B>(req: &http::Request<B>) -> bool {
+    req.version() == http::Version::HTTP_11
+        && req
+            .headers()
+            .get(http::header::EXPECT)
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
 }
 
 fn log_and_box(

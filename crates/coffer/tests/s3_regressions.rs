@@ -151,3 +151,28 @@ async fn delete_objects_did_not_verify_its_body_digest() {
         404
     );
 }
+
+/// boto3 sends uploads with `Expect: 100-continue`. Answering with an error without
+/// reading the body left the body pending on a kept-alive connection, so the next
+/// request's first bytes were read as that body (a DELETE arrived as method "TE").
+#[test]
+fn an_error_answer_to_expect_continue_left_the_connection_desynchronised() {
+    use std::io::{Read as _, Write as _};
+    let server = Server::start();
+    let addr = server.endpoint.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    s.write_all(b"PUT /nosuch/k HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n")
+        .unwrap();
+    let mut first = [0u8; 4096];
+    let n = s.read(&mut first).unwrap();
+    let first = String::from_utf8_lossy(&first[..n]).to_ascii_lowercase();
+    assert!(first.starts_with("http/1.1 403"), "{first}");
+    assert!(first.contains("connection: close"), "{first}");
+    // The server must not read the next request as the pending body.
+    let _ = s.write_all(b"DELETE /nosuch HTTP/1.1\r\nHost: x\r\n\r\n");
+    let mut rest = Vec::new();
+    let _ = s.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+}
