@@ -1,10 +1,10 @@
 //! Coffer's object semantics: buckets, objects, ranges, listings and multipart uploads,
 //! over a [`MetaStore`] and a [`BlobStore`]. Knows no HTTP and no database.
 //!
-//! Key decision: every write follows one order, spelled out in [`Store::commit_body`]'s
-//! callers: stream the body into a durable blob (or memory, when small), verify what the
-//! client declared, then commit the metadata row that makes it visible, then delete the
-//! blobs the commit released. A crash before the commit leaves only an unreferenced blob,
+//! Key decision: every write follows one order (see [`Store::put_object`] and the
+//! private `stage` and `commit_version` it uses): stream the body into a durable blob (or
+//! memory, when small), verify what the client declared, then commit the metadata row
+//! that makes it visible, then delete the blobs the commit released. A crash before the commit leaves only an unreferenced blob,
 //! which [`Store::collect_garbage`] removes; a crash after it loses nothing.
 
 mod bucket;
