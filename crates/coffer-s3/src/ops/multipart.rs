@@ -9,7 +9,7 @@ use crate::body::request_body;
 use crate::convert::{checksum_fields, etag, object_meta_of, storage_class_in, timestamp};
 use crate::error::CoreResultExt as _;
 use crate::integrity::integrity;
-use crate::ops::object::copy_source;
+use crate::ops::object::{copy_source, write_condition};
 use crate::service::Coffer;
 
 fn part_number(n: i32) -> S3Result<u32> {
@@ -136,11 +136,7 @@ pub(crate) async fn complete_multipart_upload(
     req: S3Request<CompleteMultipartUploadInput>,
 ) -> S3Result<S3Response<CompleteMultipartUploadOutput>> {
     let input = req.input;
-    let condition = match (input.if_none_match.as_ref(), input.if_match.as_ref()) {
-        (Some(ETagCondition::Any), _) => coffer_core::WriteCondition::IfNoneMatch,
-        (_, Some(ETagCondition::ETag(tag))) => coffer_core::WriteCondition::IfMatch(tag.value().to_owned()),
-        _ => coffer_core::WriteCondition::None,
-    };
+    let condition = write_condition(input.if_none_match.as_ref(), input.if_match.as_ref());
     let mut parts = Vec::new();
     for p in input.multipart_upload.and_then(|m| m.parts).unwrap_or_default() {
         let number = p

@@ -16,7 +16,8 @@ use crate::service::Coffer;
 /// The most keys one DeleteObjects may name, as AWS.
 const MAX_DELETE_KEYS: usize = 1000;
 
-fn write_condition(
+/// `If-None-Match: *` / `If-Match: etag` of a write, as the core checks them.
+pub(crate) fn write_condition(
     if_none_match: Option<&ETagCondition>,
     if_match: Option<&ETagCondition>,
 ) -> WriteCondition {
