@@ -30,6 +30,9 @@ pub enum CoreError {
     /// The key is longer than 1024 bytes.
     #[error("Your key is too long")]
     KeyTooLong,
+    /// User metadata exceeds 2 KiB.
+    #[error("Your metadata headers exceed the maximum allowed metadata size.")]
+    MetadataTooLarge,
     /// An argument is out of its allowed range or malformed.
     #[error("{0}")]
     InvalidArgument(String),
@@ -64,9 +67,16 @@ pub enum CoreError {
     /// The range does not overlap the object.
     #[error("The requested range is not satisfiable")]
     InvalidRange,
+    /// `partNumber` names a part the object does not have.
+    #[error("The requested partnumber is not satisfiable")]
+    InvalidPartNumber,
     /// A conditional write or read found a different state.
     #[error("At least one of the pre-conditions you specified did not hold")]
     PreconditionFailed,
+    /// A read precondition (`If-None-Match`, `If-Modified-Since`) says the client's copy
+    /// is current: HTTP 304, which carries the object's validators.
+    #[error("Not Modified")]
+    NotModified { etag: String, last_modified_ms: i64 },
     /// The client's body stream failed.
     #[error(transparent)]
     Body(#[from] BodyError),
@@ -84,6 +94,7 @@ impl From<MetaError> for CoreError {
             MetaError::NoSuchUpload => Self::NoSuchUpload,
             MetaError::InvalidPart(n) => Self::InvalidPart(n),
             MetaError::PreconditionFailed => Self::PreconditionFailed,
+            MetaError::NoSuchKey => Self::NoSuchKey,
             MetaError::Corrupt(m) | MetaError::Backend(m) => Self::Internal(format!("metadata: {m}")),
         }
     }

@@ -8,6 +8,7 @@
 //! which [`Store::collect_garbage`] removes; a crash after it loses nothing.
 
 mod bucket;
+mod conditions;
 mod error;
 mod gc;
 mod integrity;
@@ -16,6 +17,7 @@ mod multipart;
 mod names;
 mod object;
 mod range;
+mod read;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -28,14 +30,19 @@ pub use coffer_meta::{
     BucketRecord, Checksums, ListEntry, ListPage, ObjectMeta, ObjectSummary, ObjectVersion, PartRecord,
     UploadRecord, WriteCondition,
 };
+pub use conditions::{ETagMatch, Preconditions};
 pub use error::{CoreError, CoreResult};
 pub use gc::GcReport;
 pub use integrity::{ExpectedChecksum, ExpectedValue, Integrity};
 pub use list::{ListObjectsRequest, UploadsPage};
 pub use multipart::{CompletePart, CompletedUpload, UploadPartResult};
-pub use names::{MAX_KEY_BYTES, STORAGE_CLASSES, validate_bucket_name, validate_key, validate_storage_class};
-pub use object::{CopySource, GetResult, ObjectBody, PutObjectRequest, PutResult};
+pub use names::{
+    MAX_KEY_BYTES, MAX_USER_METADATA_BYTES, STORAGE_CLASSES, validate_bucket_name, validate_key,
+    validate_metadata, validate_storage_class,
+};
+pub use object::{CopyObjectRequest, CopySource, ObjectBody, PutObjectRequest, PutResult};
 pub use range::RangeSpec;
+pub use read::{GetResult, HeadResult, ReadRequest, Selection};
 
 /// Limits and tuning of a [`Store`].
 #[derive(Clone, Debug)]

@@ -12,7 +12,7 @@ use md5::{Digest as _, Md5};
 
 use crate::error::{CoreError, CoreResult};
 use crate::integrity::Integrity;
-use crate::names::{validate_key, validate_storage_class};
+use crate::names::{validate_key, validate_metadata, validate_storage_class};
 use crate::object::{CopySource, io_to_body, storage_class_or_default};
 use crate::range::RangeSpec;
 use crate::{BodyStream, Checksums, Store, now_ms};
@@ -66,6 +66,7 @@ impl Store {
     ) -> CoreResult<UploadRecord> {
         validate_key(key)?;
         validate_storage_class(storage_class.as_deref())?;
+        validate_metadata(&meta)?;
         let upload = UploadRecord {
             upload_id: uuid::Uuid::new_v4().simple().to_string(),
             bucket: bucket.to_owned(),
@@ -140,10 +141,7 @@ impl Store {
         range: Option<RangeSpec>,
     ) -> CoreResult<UploadPartResult> {
         check_part_number(number)?;
-        if source.version_id.as_deref().is_some_and(|v| v != NULL_VERSION) {
-            return Err(CoreError::NoSuchKey);
-        }
-        let src = self.head_object(&source.bucket, &source.key).await?;
+        let src = self.copy_source_version(source).await?;
         // Unlike GET ranges, a copy range is never clipped to the object: it must lie
         // wholly inside it.
         let (start, len) = match range {
@@ -159,6 +157,12 @@ impl Store {
             }
             None => (0, src.size),
         };
+        if len > self.config.max_object_size {
+            return Err(CoreError::InvalidRequest(format!(
+                "The specified copy range is larger than the maximum allowable size for a part: {}",
+                self.config.max_object_size
+            )));
+        }
         let body = self.open_body(&src, start, len).await?;
         self.upload_part(
             bucket,

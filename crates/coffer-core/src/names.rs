@@ -1,5 +1,7 @@
 //! AWS's rules for bucket names and object keys.
 
+use coffer_meta::ObjectMeta;
+
 use crate::error::{CoreError, CoreResult};
 
 /// The longest key S3 accepts, in UTF-8 bytes.
@@ -78,6 +80,19 @@ pub fn validate_key(key: &str) -> CoreResult<()> {
     Ok(())
 }
 
+/// The most bytes of user metadata (`x-amz-meta-*` names without the prefix, plus
+/// values) one object may carry, as AWS.
+pub const MAX_USER_METADATA_BYTES: usize = 2048;
+
+/// Checks the user metadata of a write (`MetadataTooLarge` beyond 2 KiB).
+pub fn validate_metadata(meta: &ObjectMeta) -> CoreResult<()> {
+    let size: usize = meta.user.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if size > MAX_USER_METADATA_BYTES {
+        return Err(CoreError::MetadataTooLarge);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +127,17 @@ mod tests {
             Err(CoreError::KeyTooLong)
         ));
         assert!(validate_key("").is_err());
+    }
+
+    #[test]
+    fn metadata_size() {
+        let mut meta = ObjectMeta::default();
+        meta.user.insert("k".repeat(24), "v".repeat(2024));
+        assert!(validate_metadata(&meta).is_ok());
+        meta.user.insert("x".into(), String::new());
+        assert!(matches!(
+            validate_metadata(&meta),
+            Err(CoreError::MetadataTooLarge)
+        ));
     }
 }

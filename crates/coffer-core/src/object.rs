@@ -8,10 +8,10 @@ use coffer_blob::{ChecksumAlgorithm, IngestOptions, Ingested, Stored};
 use coffer_meta::{Checksums, NULL_VERSION, ObjectData, ObjectMeta, ObjectVersion, PartData, WriteCondition};
 use futures::{Stream, StreamExt as _, TryStreamExt as _};
 
+use crate::conditions::Preconditions;
 use crate::error::{CoreError, CoreResult};
 use crate::integrity::Integrity;
-use crate::names::{validate_key, validate_storage_class};
-use crate::range::RangeSpec;
+use crate::names::{validate_key, validate_metadata, validate_storage_class};
 use crate::{BodyError, BodyStream, Store, now_ms};
 
 /// An object's bytes as they are read.
@@ -39,14 +39,6 @@ pub struct PutResult {
     pub checksums: Checksums,
 }
 
-/// A GetObject's answer: the version and a stream of the selected bytes.
-pub struct GetResult {
-    pub version: ObjectVersion,
-    /// `(start, length)` when a range was requested.
-    pub range: Option<(u64, u64)>,
-    pub body: ObjectBody,
-}
-
 /// The source of a copy.
 #[derive(Clone, Debug)]
 pub struct CopySource {
@@ -54,6 +46,20 @@ pub struct CopySource {
     pub key: String,
     /// Only `None` or `null` until versioning exists.
     pub version_id: Option<String>,
+    /// `x-amz-copy-source-if-*`.
+    pub conditions: Preconditions,
+}
+
+/// A CopyObject.
+pub struct CopyObjectRequest {
+    pub source: CopySource,
+    pub bucket: String,
+    pub key: String,
+    /// Replaces the source's metadata (REPLACE); `None` keeps it (COPY).
+    pub new_meta: Option<ObjectMeta>,
+    pub storage_class: Option<String>,
+    /// `If-None-Match` / `If-Match` on the destination.
+    pub condition: WriteCondition,
 }
 
 /// `STANDARD` unless the client chose a class.
@@ -116,6 +122,7 @@ impl Store {
     pub async fn put_object(&self, req: PutObjectRequest) -> CoreResult<PutResult> {
         validate_key(&req.key)?;
         validate_storage_class(req.storage_class.as_deref())?;
+        validate_metadata(&req.meta)?;
         // Fail fast, before reading a body into a bucket that is not there.
         self.bucket(&req.bucket).await?;
         let staged = self.stage(req.body, req.integrity, true).await?;
@@ -129,37 +136,6 @@ impl Store {
         };
         self.commit_version(&staged, version, req.condition).await?;
         Ok(result)
-    }
-
-    /// The latest version of a key, or `NoSuchKey` / `NoSuchBucket`.
-    pub async fn head_object(&self, bucket: &str, key: &str) -> CoreResult<ObjectVersion> {
-        match self.meta.get_object(bucket, key, None).await? {
-            Some(v) if !v.delete_marker => Ok(v),
-            _ => {
-                self.bucket(bucket).await?;
-                Err(CoreError::NoSuchKey)
-            }
-        }
-    }
-
-    /// Reads an object, or the part of it `range` selects.
-    pub async fn get_object(
-        &self,
-        bucket: &str,
-        key: &str,
-        range: Option<RangeSpec>,
-    ) -> CoreResult<GetResult> {
-        let version = self.head_object(bucket, key).await?;
-        let (start, len) = match range {
-            Some(r) => r.resolve(version.size)?,
-            None => (0, version.size),
-        };
-        let body = self.open_body(&version, start, len).await?;
-        Ok(GetResult {
-            range: range.map(|_| (start, len)),
-            version,
-            body,
-        })
     }
 
     /// Streams `len` bytes of a version's data from `start`.
@@ -203,28 +179,44 @@ impl Store {
         Ok(())
     }
 
-    /// Copies an object. `new_meta` replaces the source's metadata (REPLACE); `None`
-    /// keeps it (COPY). The bytes are copied, so the two objects are independent.
-    pub async fn copy_object(
-        &self,
-        source: &CopySource,
-        bucket: &str,
-        key: &str,
-        new_meta: Option<ObjectMeta>,
-        storage_class: Option<String>,
-    ) -> CoreResult<PutResult> {
-        validate_key(key)?;
-        validate_storage_class(storage_class.as_deref())?;
+    /// The version a copy reads, once its `x-amz-copy-source-if-*` conditions hold.
+    pub(crate) async fn copy_source_version(&self, source: &CopySource) -> CoreResult<ObjectVersion> {
         if source.version_id.as_deref().is_some_and(|v| v != NULL_VERSION) {
             return Err(CoreError::NoSuchKey);
         }
         let src = self.head_object(&source.bucket, &source.key).await?;
+        source.conditions.check_copy_source(&src)?;
+        Ok(src)
+    }
+
+    /// Copies an object. The bytes are copied, so the two objects are independent.
+    pub async fn copy_object(&self, req: CopyObjectRequest) -> CoreResult<PutResult> {
+        let CopyObjectRequest {
+            source,
+            bucket,
+            key,
+            new_meta,
+            storage_class,
+            condition,
+        } = req;
+        validate_key(&key)?;
+        validate_storage_class(storage_class.as_deref())?;
+        let src = self.copy_source_version(&source).await?;
         if source.bucket == bucket && source.key == key && new_meta.is_none() && storage_class.is_none() {
             return Err(CoreError::InvalidRequest(
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.".into(),
             ));
         }
-        self.bucket(bucket).await?;
+        if src.size > self.config.max_object_size {
+            return Err(CoreError::InvalidRequest(format!(
+                "The specified copy source is larger than the maximum allowable size for a copy source: {}",
+                self.config.max_object_size
+            )));
+        }
+        if let Some(meta) = &new_meta {
+            validate_metadata(meta)?;
+        }
+        self.bucket(&bucket).await?;
         let algorithms: Vec<ChecksumAlgorithm> = ChecksumAlgorithm::ALL
             .into_iter()
             .filter(|a| a.get(&src.meta.checksums).is_some())
@@ -241,14 +233,13 @@ impl Store {
         let mut meta = new_meta.unwrap_or_else(|| src.meta.clone());
         meta.checksums = staged.digests.checksums.clone();
         let class = storage_class.or_else(|| Some(src.storage_class.clone()));
-        let version = new_version(bucket.to_owned(), key.to_owned(), &staged, meta, class);
+        let version = new_version(bucket, key, &staged, meta, class);
         let result = PutResult {
             etag: version.etag.clone(),
             last_modified_ms: version.last_modified_ms,
             checksums: version.meta.checksums.clone(),
         };
-        self.commit_version(&staged, version, WriteCondition::None)
-            .await?;
+        self.commit_version(&staged, version, condition).await?;
         Ok(result)
     }
 }

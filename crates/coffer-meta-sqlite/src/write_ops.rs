@@ -108,15 +108,11 @@ fn check_condition(
                 .optional()
         })
         .map_err(db)?;
-    let ok = match condition {
-        WriteCondition::None => true,
-        WriteCondition::IfNoneMatch => current.is_none(),
-        WriteCondition::IfMatch(etag) => current.as_deref() == Some(etag.as_str()),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(MetaError::PreconditionFailed)
+    match (condition, current) {
+        (WriteCondition::None, _) | (WriteCondition::IfNoneMatch, None) => Ok(()),
+        (WriteCondition::IfMatch(_), None) => Err(MetaError::NoSuchKey),
+        (WriteCondition::IfMatch(etag), Some(current)) if *etag == current => Ok(()),
+        _ => Err(MetaError::PreconditionFailed),
     }
 }
 

@@ -18,6 +18,9 @@ pub enum MetaError {
     /// A part named in a completion is missing or its ETag changed meanwhile.
     #[error("part {0} is missing or was replaced")]
     InvalidPart(u32),
+    /// A write conditioned on the key's ETag (`IfMatch`) found no such key.
+    #[error("key does not exist")]
+    NoSuchKey,
     /// A conditional write found the current state different from what it required.
     #[error("precondition failed")]
     PreconditionFailed,

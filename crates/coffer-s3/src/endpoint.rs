@@ -199,6 +199,13 @@ fn finish(mut resp: s3s::HttpResponse, request_id: &str, resource: &str) -> s3s:
         headers.insert("x-amz-request-id", v.clone());
         headers.insert("x-amz-id-2", v);
     }
+    if resp.status() == http::StatusCode::NOT_MODIFIED {
+        // A 304 has no body (RFC 9110); s3s writes its error XML into every error.
+        resp.headers_mut().remove(http::header::CONTENT_TYPE);
+        resp.headers_mut().remove(http::header::CONTENT_LENGTH);
+        *resp.body_mut() = s3s::Body::empty();
+        return resp;
+    }
     if resp.status().is_client_error() || resp.status().is_server_error() {
         let completed = resp.body().bytes().and_then(|bytes| {
             let text = std::str::from_utf8(&bytes).ok()?;

@@ -17,6 +17,7 @@ pub(crate) fn to_s3(e: CoreError) -> S3Error {
         CoreError::NoSuchKey => C::NoSuchKey,
         CoreError::KeyTooLong => C::KeyTooLongError,
         CoreError::InvalidStorageClass => C::InvalidStorageClass,
+        CoreError::MetadataTooLarge => C::MetadataTooLarge,
         CoreError::InvalidArgument(_) => C::InvalidArgument,
         CoreError::InvalidRequest(_) => C::InvalidRequest,
         CoreError::NoSuchUpload => C::NoSuchUpload,
@@ -28,6 +29,15 @@ pub(crate) fn to_s3(e: CoreError) -> S3Error {
         CoreError::InvalidDigest(_) => C::InvalidDigest,
         CoreError::InvalidRange => C::InvalidRange,
         CoreError::PreconditionFailed => C::PreconditionFailed,
+        CoreError::InvalidPartNumber => {
+            let mut err = S3Error::with_message(C::Custom("InvalidPartNumber".into()), e.to_string());
+            err.set_status_code(http::StatusCode::RANGE_NOT_SATISFIABLE);
+            return err;
+        }
+        CoreError::NotModified {
+            etag,
+            last_modified_ms,
+        } => return not_modified(etag, *last_modified_ms),
         CoreError::Body(b) => return body_error(b),
         CoreError::Internal(detail) => {
             tracing::error!(error = %detail, "internal error");
@@ -38,6 +48,22 @@ pub(crate) fn to_s3(e: CoreError) -> S3Error {
         }
     };
     S3Error::with_message(code, e.to_string())
+}
+
+/// A 304 carries the validators a cache needs, and (see `endpoint::finish`) no body.
+fn not_modified(etag: &str, last_modified_ms: i64) -> S3Error {
+    let mut err = S3Error::new(S3ErrorCode::NotModified);
+    let mut headers = http::HeaderMap::new();
+    if let Ok(v) = http::HeaderValue::from_str(&format!("\"{etag}\"")) {
+        headers.insert(http::header::ETAG, v);
+    }
+    if let Some(v) = crate::convert::http_date(&crate::convert::timestamp(last_modified_ms))
+        .and_then(|d| http::HeaderValue::from_str(&d).ok())
+    {
+        headers.insert(http::header::LAST_MODIFIED, v);
+    }
+    err.set_headers(headers);
+    err
 }
 
 fn body_error(e: &BodyError) -> S3Error {

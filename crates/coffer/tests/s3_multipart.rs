@@ -584,3 +584,107 @@ async fn completed_object_keeps_the_metadata_given_at_create() {
     assert_eq!(head.storage_class(), Some(&StorageClass::StandardIa));
     assert!(get(&s3, "mp", "m").await == data);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_and_head_by_part_number() {
+    let server = Server::start();
+    let s3 = server.client();
+    create_bucket(&s3, "pn").await;
+    let datas = [bytes(5 * MIB, 1), bytes(5 * MIB + 7, 2), bytes(1000, 3)];
+    let id = create(&s3, "pn", "mp").await;
+    let mut tags = Vec::new();
+    for (i, d) in datas.iter().enumerate() {
+        tags.push(upload(&s3, "pn", "mp", &id, i32::try_from(i + 1).unwrap(), d).await);
+    }
+    let list: Vec<(i32, &str)> = tags
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (i32::try_from(i + 1).unwrap(), t.as_str()))
+        .collect();
+    complete(&s3, "pn", "mp", &id, &list).await.unwrap();
+    let total: usize = datas.iter().map(Vec::len).sum();
+
+    let mut start = 0;
+    for (i, d) in datas.iter().enumerate() {
+        let n = i32::try_from(i + 1).unwrap();
+        let got = s3
+            .get_object()
+            .bucket("pn")
+            .key("mp")
+            .part_number(n)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.parts_count(), Some(3));
+        assert_eq!(got.content_length(), Some(i64::try_from(d.len()).unwrap()));
+        let range = format!("bytes {start}-{}/{total}", start + d.len() - 1);
+        assert_eq!(got.content_range(), Some(range.as_str()));
+        assert_eq!(
+            got.e_tag(),
+            Some(multipart_etag(&[&datas[0], &datas[1], &datas[2]]).as_str())
+        );
+        assert!(
+            got.body.collect().await.unwrap().into_bytes().as_ref() == d.as_slice(),
+            "part {n} bytes"
+        );
+        let head = s3
+            .head_object()
+            .bucket("pn")
+            .key("mp")
+            .part_number(n)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.parts_count(), Some(3));
+        assert_eq!(head.content_length(), Some(i64::try_from(d.len()).unwrap()));
+        start += d.len();
+    }
+    // Without partNumber there is no parts count, as AWS.
+    let head = s3.head_object().bucket("pn").key("mp").send().await.unwrap();
+    assert_eq!(head.parts_count(), None);
+    assert_eq!(head.content_length(), Some(i64::try_from(total).unwrap()));
+
+    let r = s3.get_object().bucket("pn").key("mp").part_number(4).send().await;
+    assert_eq!(s3_err(r), (416, "InvalidPartNumber".into()));
+    let r = s3
+        .get_object()
+        .bucket("pn")
+        .key("mp")
+        .part_number(1)
+        .range("bytes=0-1")
+        .send()
+        .await;
+    assert_eq!(s3_err(r), (400, "InvalidRequest".into()));
+    let r = s3
+        .get_object()
+        .bucket("pn")
+        .key("mp")
+        .part_number(10_001)
+        .send()
+        .await;
+    assert_eq!(s3_err(r), (400, "InvalidArgument".into()));
+
+    // A single-PUT object is one part.
+    put(&s3, "pn", "single", b"whole object").await;
+    let got = s3
+        .get_object()
+        .bucket("pn")
+        .key("single")
+        .part_number(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.parts_count(), None);
+    assert_eq!(
+        got.body.collect().await.unwrap().into_bytes().as_ref(),
+        b"whole object"
+    );
+    let r = s3
+        .get_object()
+        .bucket("pn")
+        .key("single")
+        .part_number(2)
+        .send()
+        .await;
+    assert_eq!(s3_err(r), (416, "InvalidPartNumber".into()));
+}

@@ -458,3 +458,39 @@ async fn response_header_overrides() {
     let head = s3.head_object().bucket("ovr").key("k").send().await.unwrap();
     assert!(head.cache_control().is_none());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_metadata_is_limited_to_2_kib() {
+    let server = Server::start();
+    let s3 = server.client();
+    create_bucket(&s3, "mtl").await;
+    let put_meta = |key: &'static str, value: String| {
+        s3.put_object()
+            .bucket("mtl")
+            .key(key)
+            .metadata("k", value)
+            .body(ByteStream::from_static(b"x"))
+            .send()
+    };
+    put_meta("fits", "v".repeat(2047)).await.unwrap();
+    let r = put_meta("too-big", "v".repeat(2048)).await;
+    assert_eq!(s3_err(r), (400, "MetadataTooLarge".into()));
+    let r = s3
+        .create_multipart_upload()
+        .bucket("mtl")
+        .key("mp")
+        .metadata("k", "v".repeat(3000))
+        .send()
+        .await;
+    assert_eq!(s3_err(r), (400, "MetadataTooLarge".into()));
+    let r = s3
+        .copy_object()
+        .bucket("mtl")
+        .key("copy")
+        .copy_source("mtl/fits")
+        .metadata_directive(aws_sdk_s3::types::MetadataDirective::Replace)
+        .metadata("k", "v".repeat(3000))
+        .send()
+        .await;
+    assert_eq!(s3_err(r), (400, "MetadataTooLarge".into()));
+}

@@ -47,10 +47,10 @@ pub async fn conditional_writes(store: &dyn MetaStore) {
             WriteCondition::IfMatch("etag-any".to_owned()),
         )
         .await;
-    assert!(matches!(r, Err(MetaError::PreconditionFailed)), "{r:?}");
+    assert!(matches!(r, Err(MetaError::NoSuchKey)), "{r:?}");
     assert_eq!(store.get_object(b, "absent", None).await.unwrap(), None);
 
-    // A delete marker is not an object: If-None-Match passes, If-Match fails.
+    // A delete marker is not an object: If-None-Match passes, If-Match finds no key.
     let mut marker = version(b, "marked", ObjectData::Inline(Vec::new()));
     marker.delete_marker = true;
     marker.size = 0;
@@ -64,7 +64,7 @@ pub async fn conditional_writes(store: &dyn MetaStore) {
             WriteCondition::IfMatch(marker.etag.clone()),
         )
         .await;
-    assert!(matches!(r, Err(MetaError::PreconditionFailed)), "{r:?}");
+    assert!(matches!(r, Err(MetaError::NoSuchKey)), "{r:?}");
     store
         .put_object(blob_version(b, "marked", "cond-z"), WriteCondition::IfNoneMatch)
         .await

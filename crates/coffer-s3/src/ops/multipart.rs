@@ -9,7 +9,7 @@ use crate::body::request_body;
 use crate::convert::{checksum_fields, etag, object_meta_of, storage_class_in, timestamp};
 use crate::error::CoreResultExt as _;
 use crate::integrity::integrity;
-use crate::ops::object::{copy_source, write_condition};
+use crate::ops::object::{copy_source_of, write_condition};
 use crate::service::Coffer;
 
 fn part_number(n: i32) -> S3Result<u32> {
@@ -107,7 +107,7 @@ pub(crate) async fn upload_part_copy(
 ) -> S3Result<S3Response<UploadPartCopyOutput>> {
     let input = req.input;
     let number = part_number(input.part_number)?;
-    let source = copy_source(&input.copy_source)?;
+    let source = copy_source_of!(input)?;
     let range = copy_range(input.copy_source_range.as_deref())?;
     let part = s
         .store

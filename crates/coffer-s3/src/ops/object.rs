@@ -1,6 +1,9 @@
 //! PutObject, GetObject, HeadObject, DeleteObject, DeleteObjects, CopyObject.
 
-use coffer_core::{CopySource as CoreCopySource, ObjectVersion, PutObjectRequest, RangeSpec, WriteCondition};
+use coffer_core::{
+    CopyObjectRequest, CopySource as CoreCopySource, ETagMatch, ObjectVersion, Preconditions,
+    PutObjectRequest, RangeSpec, ReadRequest, Selection, WriteCondition,
+};
 use s3s::dto::*;
 use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 
@@ -65,25 +68,19 @@ fn range_spec(range: Option<Range>) -> Option<RangeSpec> {
     })
 }
 
-fn parts_count(v: &ObjectVersion) -> Option<i32> {
-    match &v.data {
-        coffer_core::meta::ObjectData::Parts(p) => i32::try_from(p.len()).ok(),
-        _ => None,
-    }
-}
-
 /// GetObject and HeadObject answer the same headers, but s3s gives them distinct types.
-/// Whole-object checksums are reported only when asked for and only for whole objects.
+/// Checksums are reported only when asked for, and only those describing exactly the
+/// selected bytes.
 macro_rules! object_output {
-    ($ty:ident { $($field:ident: $value:expr),* $(,)? }, $v:expr, $range:expr, $checksum_mode:expr) => {{
+    ($ty:ident { $($field:ident: $value:expr),* $(,)? }, $v:expr, $selection:expr, $checksum_mode:expr) => {{
         let v: &ObjectVersion = $v;
-        let range: Option<(u64, u64)> = $range;
-        let (length, content_range) = match range {
+        let selection: &Selection = $selection;
+        let (length, content_range) = match selection.range {
             Some((start, len)) => (len, Some(format!("bytes {start}-{}/{}", start + len - 1, v.size))),
             None => (v.size, None),
         };
         let none = coffer_core::Checksums::default();
-        let sums = checksum_fields(if $checksum_mode && range.is_none() { &v.meta.checksums } else { &none });
+        let sums = checksum_fields(if $checksum_mode { &selection.checksums } else { &none });
         $ty {
             $($field: $value,)*
             accept_ranges: Some("bytes".into()),
@@ -99,7 +96,7 @@ macro_rules! object_output {
             last_modified: Some(timestamp(v.last_modified_ms)),
             metadata: user_metadata(&v.meta),
             storage_class: (v.storage_class != "STANDARD").then(|| storage_class_out(&v.storage_class)),
-            parts_count: parts_count(v),
+            parts_count: selection.parts_count.and_then(|n| i32::try_from(n).ok()),
             checksum_crc32: sums.crc32,
             checksum_crc32c: sums.crc32c,
             checksum_crc64nvme: sums.crc64nvme,
@@ -121,23 +118,62 @@ fn checksum_mode(mode: Option<&ChecksumMode>) -> bool {
     mode.is_some_and(|m| m.as_str() == "ENABLED")
 }
 
+/// An ETag condition header as the core compares it.
+pub(crate) fn etag_match(c: Option<&ETagCondition>) -> Option<ETagMatch> {
+    c.map(|c| match c {
+        ETagCondition::Any => ETagMatch::Any,
+        ETagCondition::ETag(tag) => ETagMatch::Tags(vec![tag.value().to_owned()]),
+    })
+}
+
+/// An HTTP date as Unix seconds.
+pub(crate) fn unix_secs(t: Option<&Timestamp>) -> Option<i64> {
+    t.map(|t| time::OffsetDateTime::from(t.clone()).unix_timestamp())
+}
+
+/// `partNumber` as the core takes it; out-of-range values get AWS's message.
+fn read_part_number(n: Option<i32>) -> S3Result<Option<u32>> {
+    n.map(|n| {
+        u32::try_from(n).map_err(|_| {
+            s3_error!(
+                InvalidArgument,
+                "Part number must be an integer between 1 and 10000, inclusive"
+            )
+        })
+    })
+    .transpose()
+}
+
+/// The request fields GetObject and HeadObject share.
+macro_rules! read_request {
+    ($input:expr) => {
+        ReadRequest {
+            range: range_spec($input.range),
+            part_number: read_part_number($input.part_number)?,
+            conditions: Preconditions {
+                if_match: etag_match($input.if_match.as_ref()),
+                if_none_match: etag_match($input.if_none_match.as_ref()),
+                if_modified_since: unix_secs($input.if_modified_since.as_ref()),
+                if_unmodified_since: unix_secs($input.if_unmodified_since.as_ref()),
+            },
+        }
+    };
+}
+
 pub(crate) async fn get_object(
     s: &Coffer,
     req: S3Request<GetObjectInput>,
 ) -> S3Result<S3Response<GetObjectOutput>> {
     let input = req.input;
     only_null_version(input.version_id.as_deref())?;
-    let got = s
-        .store
-        .get_object(&input.bucket, &input.key, range_spec(input.range))
-        .await
-        .s3()?;
+    let read = read_request!(input);
+    let got = s.store.get_object(&input.bucket, &input.key, &read).await.s3()?;
     let output = object_output!(
         GetObjectOutput {
             body: Some(response_body(got.body))
         },
         &got.version,
-        got.range,
+        &got.selection,
         checksum_mode(input.checksum_mode.as_ref())
     );
     Ok(S3Response::new(output))
@@ -149,15 +185,16 @@ pub(crate) async fn head_object(
 ) -> S3Result<S3Response<HeadObjectOutput>> {
     let input = req.input;
     only_null_version(input.version_id.as_deref())?;
-    let v = s.store.head_object(&input.bucket, &input.key).await.s3()?;
-    let range = range_spec(input.range)
-        .map(|r| r.resolve(v.size))
-        .transpose()
+    let read = read_request!(input);
+    let head = s
+        .store
+        .head_object_with(&input.bucket, &input.key, &read)
+        .await
         .s3()?;
     let output = object_output!(
         HeadObjectOutput {},
-        &v,
-        range,
+        &head.version,
+        &head.selection,
         checksum_mode(input.checksum_mode.as_ref())
     );
     Ok(S3Response::new(output))
@@ -222,8 +259,28 @@ pub(crate) async fn delete_objects(
     }))
 }
 
-/// The source of a copy, as the core names it.
-pub(crate) fn copy_source(source: &CopySource) -> S3Result<CoreCopySource> {
+/// The source of a copy and its `x-amz-copy-source-if-*` conditions, as the core names
+/// them. CopyObject and UploadPartCopy share the field names.
+macro_rules! copy_source_of {
+    ($input:expr) => {
+        $crate::ops::object::copy_source(
+            &$input.copy_source,
+            coffer_core::Preconditions {
+                if_match: $crate::ops::object::etag_match($input.copy_source_if_match.as_ref()),
+                if_none_match: $crate::ops::object::etag_match($input.copy_source_if_none_match.as_ref()),
+                if_modified_since: $crate::ops::object::unix_secs(
+                    $input.copy_source_if_modified_since.as_ref(),
+                ),
+                if_unmodified_since: $crate::ops::object::unix_secs(
+                    $input.copy_source_if_unmodified_since.as_ref(),
+                ),
+            },
+        )
+    };
+}
+pub(crate) use copy_source_of;
+
+pub(crate) fn copy_source(source: &CopySource, conditions: Preconditions) -> S3Result<CoreCopySource> {
     match source {
         CopySource::Bucket {
             bucket,
@@ -233,6 +290,7 @@ pub(crate) fn copy_source(source: &CopySource) -> S3Result<CoreCopySource> {
             bucket: bucket.to_string(),
             key: key.to_string(),
             version_id: version_id.as_deref().map(str::to_owned),
+            conditions,
         }),
         _ => Err(s3_error!(
             NotImplemented,
@@ -241,26 +299,46 @@ pub(crate) fn copy_source(source: &CopySource) -> S3Result<CoreCopySource> {
     }
 }
 
+/// `If-Match` / `If-None-Match` on CopyObject's destination: s3s's CopyObjectInput has no
+/// fields for them, so they are read from the headers.
+fn copy_destination_condition(headers: &http::HeaderMap) -> S3Result<WriteCondition> {
+    let parse = |name: http::header::HeaderName| -> S3Result<Option<ETagCondition>> {
+        headers
+            .get(name)
+            .map(|v| {
+                ETagCondition::parse_http_header(v.as_bytes())
+                    .map_err(|_| s3_error!(InvalidArgument, "The ETag condition header is not valid"))
+            })
+            .transpose()
+    };
+    let if_none_match = parse(http::header::IF_NONE_MATCH)?;
+    let if_match = parse(http::header::IF_MATCH)?;
+    Ok(write_condition(if_none_match.as_ref(), if_match.as_ref()))
+}
+
 pub(crate) async fn copy_object(
     s: &Coffer,
     req: S3Request<CopyObjectInput>,
 ) -> S3Result<S3Response<CopyObjectOutput>> {
+    let condition = copy_destination_condition(&req.headers)?;
     let input = req.input;
-    let source = copy_source(&input.copy_source)?;
+    let source = copy_source_of!(input)?;
     let replace = input
         .metadata_directive
         .as_ref()
         .is_some_and(|d| d.as_str() == "REPLACE");
+    let storage_class = storage_class_in(input.storage_class.clone());
     let new_meta = replace.then(|| object_meta_of!(input));
     let written = s
         .store
-        .copy_object(
-            &source,
-            &input.bucket,
-            &input.key,
+        .copy_object(CopyObjectRequest {
+            source,
+            bucket: input.bucket,
+            key: input.key,
             new_meta,
-            storage_class_in(input.storage_class),
-        )
+            storage_class,
+            condition,
+        })
         .await
         .s3()?;
     let sums = checksum_fields(&written.checksums);
