@@ -68,13 +68,17 @@ where
     if query.limit == 0 {
         return Ok(page);
     }
+    // With a delimiter, every row of a batch after one that rolls up is discarded, so
+    // batches start at one row and double while they hold only plain keys: a page of
+    // `p` common prefixes then reads about `p` rows, not `p^2 / 2`.
+    let mut run = if delimiter.is_some() { 1 } else { usize::MAX };
     'outer: loop {
         if let Some(end) = &end
             && start >= *end
         {
             break;
         }
-        let want = (query.limit - page.entries.len() + 1).min(1000);
+        let want = (query.limit - page.entries.len() + 1).min(1000).min(run);
         let batch = scan(&start, end.as_deref(), want)?;
         let exhausted = batch.len() < want;
         for object in batch {
@@ -92,6 +96,7 @@ where
                     }
                 }
                 page.entries.push(ListEntry::CommonPrefix(cp));
+                run = 1;
                 continue 'outer;
             }
             start = key_successor(object.key.as_bytes());
@@ -100,6 +105,7 @@ where
         if exhausted {
             break;
         }
+        run = run.saturating_mul(2);
     }
     Ok(page)
 }
@@ -216,6 +222,42 @@ mod tests {
         let (names, _, scans) = run(&keys, "", Some("/"), None, 1000);
         assert_eq!(names, ["CP:big/", "small"]);
         assert!(scans <= 3, "{scans} scans");
+    }
+
+    #[test]
+    fn rows_read_grow_with_the_page_not_its_square() {
+        let keys: Vec<String> = (0..2000)
+            .flat_map(|d| (0..5).map(move |f| format!("dir-{d:04}/f{f}")))
+            .chain((0..3000).map(|i| format!("flat-{i:05}")))
+            .collect();
+        let query = |prefix: &str, after: Option<&str>| ListQuery {
+            bucket: "b".into(),
+            prefix: prefix.into(),
+            delimiter: Some("/".into()),
+            after: after.map(str::to_owned),
+            limit: 1000,
+        };
+        let rows = std::cell::Cell::new(0);
+        let scan = |start: &[u8], end: Option<&[u8]>, n: usize| {
+            let batch: Vec<ObjectSummary> = keys
+                .iter()
+                .filter(|k| k.as_bytes() >= start && end.is_none_or(|e| k.as_bytes() < e))
+                .take(n)
+                .map(|k| obj(k))
+                .collect();
+            rows.set(rows.get() + batch.len());
+            Ok(batch)
+        };
+        // 1000 common prefixes: about one row each.
+        let page = list_page(&query("", None), scan).unwrap();
+        assert_eq!(page.entries.len(), 1000);
+        assert!(matches!(page.entries[999], ListEntry::CommonPrefix(_)));
+        assert!(rows.get() <= 1001, "{} rows for 1000 prefixes", rows.get());
+        // 1000 plain keys under a delimiter: doubling batches, so few scans and rows.
+        rows.set(0);
+        let page = list_page(&query("flat-", None), scan).unwrap();
+        assert_eq!(page.entries.len(), 1000);
+        assert!(rows.get() <= 1100, "{} rows for 1000 keys", rows.get());
     }
 
     #[test]
