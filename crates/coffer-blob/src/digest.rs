@@ -62,7 +62,8 @@ impl ChecksumAlgorithm {
         }
     }
 
-    fn set(self, sums: &mut Checksums, value: String) {
+    /// Records `value` as this algorithm's checksum in `sums`.
+    pub fn set(self, sums: &mut Checksums, value: String) {
         let slot = match self {
             Self::Crc32 => &mut sums.crc32,
             Self::Crc32c => &mut sums.crc32c,

@@ -18,8 +18,10 @@
 
 mod digest;
 mod ingest;
+mod multipart_checksum;
 mod store;
 
 pub use digest::{ChecksumAlgorithm, Digests, Hasher};
 pub use ingest::{BodyError, BodyStream, IngestError, IngestOptions, Ingested, Stored};
+pub use multipart_checksum::{ChecksumType, CombineError, composite, full_object};
 pub use store::{BlobReader, BlobStore};

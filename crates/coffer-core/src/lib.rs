@@ -24,7 +24,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use coffer_meta::{BlobId, MetaStore};
 
-pub use coffer_blob::{BlobStore, BodyError, BodyStream, ChecksumAlgorithm, Hasher};
+pub use coffer_blob::{BlobStore, BodyError, BodyStream, ChecksumAlgorithm, ChecksumType, Hasher};
 pub use coffer_meta as meta;
 pub use coffer_meta::{
     BucketRecord, Checksums, ListEntry, ListPage, ObjectMeta, ObjectSummary, ObjectVersion, PartRecord,
@@ -42,7 +42,7 @@ pub use names::{
 };
 pub use object::{CopyObjectRequest, CopySource, ObjectBody, PutObjectRequest, PutResult};
 pub use range::RangeSpec;
-pub use read::{GetResult, HeadResult, ReadRequest, Selection};
+pub use read::{GetResult, HeadResult, ReadRequest, Selection, checksum_type_of};
 
 /// Limits and tuning of a [`Store`].
 #[derive(Clone, Debug)]

@@ -4,14 +4,14 @@
 //! Parts are separate blobs; completion writes metadata only (the object's data is the
 //! list of its parts' blobs), so completing a 5 TiB upload copies nothing.
 
-use coffer_blob::Stored;
+use coffer_blob::{ChecksumAlgorithm, ChecksumType, Stored};
 use coffer_meta::{
-    NULL_VERSION, ObjectData, ObjectMeta, ObjectVersion, PartRecord, UploadRecord, WriteCondition,
+    NULL_VERSION, ObjectData, ObjectMeta, ObjectVersion, PartData, PartRecord, UploadRecord, WriteCondition,
 };
 use md5::{Digest as _, Md5};
 
 use crate::error::{CoreError, CoreResult};
-use crate::integrity::Integrity;
+use crate::integrity::{ExpectedChecksum, ExpectedValue, Integrity};
 use crate::names::{validate_key, validate_metadata, validate_storage_class};
 use crate::object::{CopySource, io_to_body, storage_class_or_default};
 use crate::range::RangeSpec;
@@ -35,6 +35,8 @@ pub struct CompletePart {
     pub number: u32,
     /// As the client sent it; quotes are ignored.
     pub etag: String,
+    /// The part checksums the client listed; each must match the stored one.
+    pub checksums: Checksums,
 }
 
 /// A completed upload.
@@ -43,6 +45,47 @@ pub struct CompletedUpload {
     /// `md5-of-part-md5s-N`, no quotes.
     pub etag: String,
     pub size: u64,
+    /// The whole-object checksum, when the upload was created with an algorithm.
+    pub checksums: Checksums,
+    pub checksum_type: Option<ChecksumType>,
+}
+
+/// The checksum algorithm and type an upload was created with.
+fn upload_checksum(upload: &UploadRecord) -> Option<(ChecksumAlgorithm, ChecksumType)> {
+    let algorithm = ChecksumAlgorithm::parse(upload.meta.checksum_algorithm.as_deref()?)?;
+    let kind = upload
+        .meta
+        .checksum_type
+        .as_deref()
+        .and_then(ChecksumType::parse)
+        .unwrap_or_else(|| ChecksumType::default_for(algorithm));
+    Some((algorithm, kind))
+}
+
+/// Checks the algorithm/type pair of a CreateMultipartUpload as S3 does.
+fn check_checksum_choice(
+    algorithm: Option<ChecksumAlgorithm>,
+    kind: Option<ChecksumType>,
+) -> CoreResult<Option<(ChecksumAlgorithm, ChecksumType)>> {
+    match (algorithm, kind) {
+        (None, None) => Ok(None),
+        (None, Some(_)) => Err(CoreError::InvalidRequest(
+            "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header."
+                .into(),
+        )),
+        (Some(a), kind) => {
+            let kind = kind.unwrap_or_else(|| ChecksumType::default_for(a));
+            if kind.supports(a) {
+                Ok(Some((a, kind)))
+            } else {
+                Err(CoreError::InvalidRequest(format!(
+                    "The {} checksum type cannot be used with the {} checksum algorithm.",
+                    kind.as_str(),
+                    a.as_str().to_ascii_lowercase()
+                )))
+            }
+        }
+    }
 }
 
 fn check_part_number(number: u32) -> CoreResult<()> {
@@ -56,17 +99,23 @@ fn check_part_number(number: u32) -> CoreResult<()> {
 }
 
 impl Store {
-    /// Starts an upload.
+    /// Starts an upload. With a checksum algorithm, every part's checksum is computed and
+    /// completion records the object's checksum of the given type.
     pub async fn create_upload(
         &self,
         bucket: &str,
         key: &str,
-        meta: ObjectMeta,
+        mut meta: ObjectMeta,
         storage_class: Option<String>,
+        checksum: (Option<ChecksumAlgorithm>, Option<ChecksumType>),
     ) -> CoreResult<UploadRecord> {
         validate_key(key)?;
         validate_storage_class(storage_class.as_deref())?;
         validate_metadata(&meta)?;
+        if let Some((algorithm, kind)) = check_checksum_choice(checksum.0, checksum.1)? {
+            meta.checksum_algorithm = Some(algorithm.as_str().to_owned());
+            meta.checksum_type = Some(kind.as_str().to_owned());
+        }
         let upload = UploadRecord {
             upload_id: uuid::Uuid::new_v4().simple().to_string(),
             bucket: bucket.to_owned(),
@@ -98,10 +147,28 @@ impl Store {
         upload_id: &str,
         number: u32,
         body: BodyStream,
-        integrity: Integrity,
+        mut integrity: Integrity,
     ) -> CoreResult<UploadPartResult> {
         check_part_number(number)?;
-        self.upload(bucket, key, upload_id).await?;
+        let upload = self.upload(bucket, key, upload_id).await?;
+        if let Some((algorithm, _)) = upload_checksum(&upload) {
+            match &integrity.checksum {
+                Some(c) if c.algorithm != algorithm => {
+                    return Err(CoreError::InvalidRequest(format!(
+                        "Checksum Type mismatch occurred, expected checksum Type: {}, actual checksum Type: {}",
+                        algorithm.as_str().to_ascii_lowercase(),
+                        c.algorithm.as_str().to_ascii_lowercase()
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    integrity.checksum = Some(ExpectedChecksum {
+                        algorithm,
+                        value: ExpectedValue::ComputeOnly,
+                    });
+                }
+            }
+        }
         let staged = self.stage(body, integrity, false).await?;
         let Stored::Blob(blob) = staged.stored.clone() else {
             return Err(CoreError::Internal("a part was not stored as a blob".into()));
@@ -202,9 +269,10 @@ impl Store {
         key: &str,
         upload_id: &str,
         requested: &[CompletePart],
+        expected: &Checksums,
         condition: WriteCondition,
     ) -> CoreResult<CompletedUpload> {
-        let upload = self.upload(bucket, key, upload_id).await?;
+        let mut upload = self.upload(bucket, key, upload_id).await?;
         if requested.is_empty() {
             return Err(CoreError::InvalidRequest(
                 "You must specify at least one part".into(),
@@ -225,8 +293,16 @@ impl Store {
             if !is_last && part.size < self.config.min_part_size {
                 return Err(CoreError::EntityTooSmall(part.number));
             }
+            check_listed_checksums(want, part, upload_checksum(&upload))?;
             chosen.push(part.to_part_data());
         }
+        let checksum = upload_checksum(&upload);
+        let checksums = match checksum {
+            Some((algorithm, kind)) => object_checksum(algorithm, kind, &chosen, expected)?,
+            None => Checksums::default(),
+        };
+        upload.meta.checksums = checksums.clone();
+        upload.meta.checksum_algorithm = None;
         let mut md5 = Md5::new();
         for part in &chosen {
             let raw =
@@ -249,6 +325,79 @@ impl Store {
         };
         let released = self.meta.complete_upload(upload_id, version, condition).await?;
         self.release(released).await;
-        Ok(CompletedUpload { etag, size })
+        Ok(CompletedUpload {
+            etag,
+            size,
+            checksums,
+            checksum_type: checksum.map(|(_, kind)| kind),
+        })
     }
+}
+
+/// The part checksums a completion lists must be the stored ones; a COMPOSITE upload
+/// must list them all, as S3 requires.
+fn check_listed_checksums(
+    want: &CompletePart,
+    part: &PartRecord,
+    upload: Option<(ChecksumAlgorithm, ChecksumType)>,
+) -> CoreResult<()> {
+    for algorithm in ChecksumAlgorithm::ALL {
+        if let Some(listed) = algorithm.get(&want.checksums)
+            && algorithm.get(&part.checksums) != Some(listed.trim())
+        {
+            return Err(CoreError::InvalidPart(want.number));
+        }
+    }
+    if let Some((algorithm, ChecksumType::Composite)) = upload
+        && algorithm.get(&want.checksums).is_none()
+    {
+        return Err(CoreError::InvalidRequest(format!(
+            "The upload was created using a {} checksum. The complete request must include the checksum for each part. It was missing for part {} in the request.",
+            algorithm.as_str().to_ascii_lowercase(),
+            want.number
+        )));
+    }
+    Ok(())
+}
+
+/// The whole-object checksum of the chosen parts, checked against the one the client
+/// sent with the completion, if any.
+fn object_checksum(
+    algorithm: ChecksumAlgorithm,
+    kind: ChecksumType,
+    parts: &[PartData],
+    expected: &Checksums,
+) -> CoreResult<Checksums> {
+    let mut sums = Vec::with_capacity(parts.len());
+    for p in parts {
+        let value = algorithm.get(&p.checksums).ok_or_else(|| {
+            CoreError::InvalidRequest(format!(
+                "Part {} was uploaded without a {} checksum.",
+                p.number,
+                algorithm.as_str().to_ascii_lowercase()
+            ))
+        })?;
+        sums.push((value, p.size));
+    }
+    let combined = match kind {
+        ChecksumType::Composite => {
+            let values: Vec<&str> = sums.iter().map(|(v, _)| *v).collect();
+            coffer_blob::composite(algorithm, &values)
+        }
+        ChecksumType::FullObject => coffer_blob::full_object(algorithm, &sums),
+    }
+    .map_err(|e| CoreError::Internal(format!("stored part checksum: {e}")))?;
+    if let Some(sent) = algorithm.get(expected) {
+        // A COMPOSITE value may be sent with or without its `-N` suffix.
+        let bare = combined.split_once('-').map_or(combined.as_str(), |(b, _)| b);
+        if sent.trim() != combined && sent.trim() != bare {
+            return Err(CoreError::BadDigest(format!(
+                "The {} you specified did not match the calculated checksum.",
+                algorithm.as_str()
+            )));
+        }
+    }
+    let mut out = Checksums::default();
+    algorithm.set(&mut out, combined);
+    Ok(out)
 }

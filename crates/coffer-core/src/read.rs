@@ -1,5 +1,6 @@
 //! GetObject and HeadObject: preconditions, ranges and `partNumber`.
 
+use coffer_blob::ChecksumType;
 use coffer_meta::{Checksums, ObjectData, ObjectVersion};
 
 use crate::Store;
@@ -28,6 +29,33 @@ pub struct Selection {
     /// The checksums that describe exactly the selected bytes: the object's for a whole
     /// object, a part's for a part, none for an arbitrary range.
     pub checksums: Checksums,
+    /// How `checksums` covers the object (whole-object selections only).
+    pub checksum_type: Option<ChecksumType>,
+}
+
+/// How an object's stored checksum covers it: as recorded at completion, else
+/// FULL_OBJECT for any object with a checksum (single PUTs and copies).
+#[must_use]
+pub fn checksum_type_of(v: &ObjectVersion) -> Option<ChecksumType> {
+    if v.meta.checksums.is_empty() {
+        return None;
+    }
+    Some(
+        v.meta
+            .checksum_type
+            .as_deref()
+            .and_then(ChecksumType::parse)
+            .unwrap_or(ChecksumType::FullObject),
+    )
+}
+
+fn whole(v: &ObjectVersion, range: Option<(u64, u64)>) -> Selection {
+    Selection {
+        range,
+        parts_count: None,
+        checksums: v.meta.checksums.clone(),
+        checksum_type: checksum_type_of(v),
+    }
 }
 
 /// A HeadObject's answer.
@@ -53,23 +81,18 @@ fn select(v: &ObjectVersion, req: &ReadRequest) -> CoreResult<Selection> {
         )),
         (Some(range), None) => {
             let (start, len) = range.resolve(v.size)?;
-            let whole = start == 0 && len == v.size;
+            if start == 0 && len == v.size {
+                return Ok(whole(v, Some((start, len))));
+            }
             Ok(Selection {
                 range: Some((start, len)),
                 parts_count: None,
-                checksums: if whole {
-                    v.meta.checksums.clone()
-                } else {
-                    Checksums::default()
-                },
+                checksums: Checksums::default(),
+                checksum_type: None,
             })
         }
         (None, Some(n)) => select_part(v, n),
-        (None, None) => Ok(Selection {
-            range: None,
-            parts_count: None,
-            checksums: v.meta.checksums.clone(),
-        }),
+        (None, None) => Ok(whole(v, None)),
     }
 }
 
@@ -88,13 +111,10 @@ fn select_part(v: &ObjectVersion, n: u32) -> CoreResult<Selection> {
                 range: (part.size > 0).then_some((start, part.size)),
                 parts_count: u32::try_from(parts.len()).ok(),
                 checksums: part.checksums.clone(),
+                checksum_type: None,
             })
         }
-        _ if n == 1 => Ok(Selection {
-            range: (v.size > 0).then_some((0, v.size)),
-            parts_count: None,
-            checksums: v.meta.checksums.clone(),
-        }),
+        _ if n == 1 => Ok(whole(v, (v.size > 0).then_some((0, v.size)))),
         _ => Err(CoreError::InvalidPartNumber),
     }
 }

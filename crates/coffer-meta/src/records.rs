@@ -147,6 +147,13 @@ pub struct ObjectMeta {
     /// Checksums of the whole object, as S3 reports them.
     #[serde(default, skip_serializing_if = "Checksums::is_empty")]
     pub checksums: Checksums,
+    /// `COMPOSITE` or `FULL_OBJECT`: how `checksums` covers the object. `None` reads as
+    /// `FULL_OBJECT` when there are checksums (single PUTs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_type: Option<String>,
+    /// The checksum algorithm a multipart upload was created with (uploads only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum_algorithm: Option<String>,
     /// Object tags.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
@@ -170,6 +177,8 @@ impl Default for ObjectMeta {
             expires: None,
             user: BTreeMap::new(),
             checksums: Checksums::default(),
+            checksum_type: None,
+            checksum_algorithm: None,
             tags: BTreeMap::new(),
             sse: None,
             lock: None,

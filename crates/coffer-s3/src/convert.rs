@@ -105,3 +105,49 @@ pub(crate) fn checksum_fields(sums: &Checksums) -> ChecksumFields {
         sha256: sums.sha256.clone(),
     }
 }
+
+/// A checksum type for a response.
+pub(crate) fn checksum_type_out(kind: coffer_core::ChecksumType) -> s3s::dto::ChecksumType {
+    s3s::dto::ChecksumType::from(kind.as_str().to_owned())
+}
+
+/// The five checksum fields of a request (s3s order) as core checksums.
+pub(crate) fn checksums_in(
+    crc32: Option<String>,
+    crc32c: Option<String>,
+    crc64nvme: Option<String>,
+    sha1: Option<String>,
+    sha256: Option<String>,
+) -> Checksums {
+    Checksums {
+        crc32,
+        crc32c,
+        crc64nvme,
+        sha1,
+        sha256,
+    }
+}
+
+/// A checksum algorithm or type named in a request, or `InvalidRequest`.
+pub(crate) fn checksum_choice_in(
+    algorithm: Option<&str>,
+    kind: Option<&str>,
+) -> s3s::S3Result<(
+    Option<coffer_core::ChecksumAlgorithm>,
+    Option<coffer_core::ChecksumType>,
+)> {
+    let algorithm = algorithm
+        .map(|a| {
+            coffer_core::ChecksumAlgorithm::parse(a)
+                .ok_or_else(|| s3s::s3_error!(InvalidRequest, "Checksum algorithm provided is unsupported."))
+        })
+        .transpose()?;
+    let kind = kind
+        .map(|k| {
+            coffer_core::ChecksumType::parse(k).ok_or_else(|| {
+                s3s::s3_error!(InvalidRequest, "Value for x-amz-checksum-type header is invalid.")
+            })
+        })
+        .transpose()?;
+    Ok((algorithm, kind))
+}

@@ -74,6 +74,13 @@ impl S3 for Coffer {
         ops::object::delete_objects(self, req).await
     }
 
+    async fn get_object_attributes(
+        &self,
+        req: S3Request<GetObjectAttributesInput>,
+    ) -> S3Result<S3Response<GetObjectAttributesOutput>> {
+        ops::attributes::get_object_attributes(self, req).await
+    }
+
     async fn copy_object(&self, req: S3Request<CopyObjectInput>) -> S3Result<S3Response<CopyObjectOutput>> {
         ops::object::copy_object(self, req).await
     }

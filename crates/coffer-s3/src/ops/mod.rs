@@ -1,5 +1,6 @@
 //! One module per S3 concern; each operation is a function the `S3` impl delegates to.
 
+pub(crate) mod attributes;
 pub(crate) mod bucket;
 pub(crate) mod list;
 pub(crate) mod multipart;

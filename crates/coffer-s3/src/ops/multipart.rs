@@ -6,7 +6,10 @@ use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result, s3_error};
 
 use crate::body::request_body;
-use crate::convert::{checksum_fields, etag, object_meta_of, storage_class_in, timestamp};
+use crate::convert::{
+    checksum_choice_in, checksum_fields, checksum_type_out, checksums_in, etag, object_meta_of,
+    storage_class_in, timestamp,
+};
 use crate::error::CoreResultExt as _;
 use crate::integrity::integrity;
 use crate::ops::object::{copy_source_of, write_condition};
@@ -27,6 +30,10 @@ pub(crate) async fn create_multipart_upload(
 ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
     let input = req.input;
     let meta = object_meta_of!(input);
+    let checksum = checksum_choice_in(
+        input.checksum_algorithm.as_ref().map(ChecksumAlgorithm::as_str),
+        input.checksum_type.as_ref().map(ChecksumType::as_str),
+    )?;
     let upload = s
         .store
         .create_upload(
@@ -34,14 +41,20 @@ pub(crate) async fn create_multipart_upload(
             &input.key,
             meta,
             storage_class_in(input.storage_class),
+            checksum,
         )
         .await
         .s3()?;
     Ok(S3Response::new(CreateMultipartUploadOutput {
+        checksum_algorithm: upload
+            .meta
+            .checksum_algorithm
+            .clone()
+            .map(ChecksumAlgorithm::from),
+        checksum_type: upload.meta.checksum_type.clone().map(ChecksumType::from),
         bucket: Some(upload.bucket),
         key: Some(upload.key),
         upload_id: Some(upload.upload_id),
-        checksum_algorithm: input.checksum_algorithm,
         ..Default::default()
     }))
 }
@@ -145,6 +158,13 @@ pub(crate) async fn complete_multipart_upload(
         parts.push(CompletePart {
             number: part_number(number)?,
             etag: p.e_tag.map(|t| t.value().to_owned()).unwrap_or_default(),
+            checksums: checksums_in(
+                p.checksum_crc32,
+                p.checksum_crc32c,
+                p.checksum_crc64nvme,
+                p.checksum_sha1,
+                p.checksum_sha256,
+            ),
         });
     }
     if parts.is_empty() {
@@ -153,12 +173,33 @@ pub(crate) async fn complete_multipart_upload(
             "The XML you provided was not well-formed or did not validate against our published schema"
         ));
     }
+    let expected = checksums_in(
+        input.checksum_crc32,
+        input.checksum_crc32c,
+        input.checksum_crc64nvme,
+        input.checksum_sha1,
+        input.checksum_sha256,
+    );
     let done = s
         .store
-        .complete_upload(&input.bucket, &input.key, &input.upload_id, &parts, condition)
+        .complete_upload(
+            &input.bucket,
+            &input.key,
+            &input.upload_id,
+            &parts,
+            &expected,
+            condition,
+        )
         .await
         .s3()?;
+    let sums = checksum_fields(&done.checksums);
     Ok(S3Response::new(CompleteMultipartUploadOutput {
+        checksum_crc32: sums.crc32,
+        checksum_crc32c: sums.crc32c,
+        checksum_crc64nvme: sums.crc64nvme,
+        checksum_sha1: sums.sha1,
+        checksum_sha256: sums.sha256,
+        checksum_type: done.checksum_type.map(checksum_type_out),
         location: Some(format!("/{}/{}", input.bucket, input.key)),
         bucket: Some(input.bucket),
         key: Some(input.key),
@@ -235,6 +276,12 @@ pub(crate) async fn list_parts(
         is_truncated: Some(truncated),
         parts: Some(parts),
         storage_class: Some(StorageClass::from(upload.storage_class)),
+        checksum_algorithm: upload
+            .meta
+            .checksum_algorithm
+            .clone()
+            .map(ChecksumAlgorithm::from),
+        checksum_type: upload.meta.checksum_type.clone().map(ChecksumType::from),
         ..Default::default()
     }))
 }

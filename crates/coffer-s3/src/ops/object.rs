@@ -9,8 +9,8 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 
 use crate::body::{request_body, response_body};
 use crate::convert::{
-    checksum_fields, etag, object_meta_of, parse_http_date, storage_class_in, storage_class_out, timestamp,
-    user_metadata,
+    checksum_fields, checksum_type_out, etag, object_meta_of, parse_http_date, storage_class_in,
+    storage_class_out, timestamp, user_metadata,
 };
 use crate::error::CoreResultExt as _;
 use crate::integrity::integrity;
@@ -51,6 +51,8 @@ pub(crate) async fn put_object(
     let written = s.store.put_object(put).await.s3()?;
     let sums = checksum_fields(&written.checksums);
     Ok(S3Response::new(PutObjectOutput {
+        checksum_type: (!written.checksums.is_empty())
+            .then(|| checksum_type_out(coffer_core::ChecksumType::FullObject)),
         e_tag: Some(etag(&written.etag)),
         checksum_crc32: sums.crc32,
         checksum_crc32c: sums.crc32c,
@@ -102,6 +104,7 @@ macro_rules! object_output {
             checksum_crc64nvme: sums.crc64nvme,
             checksum_sha1: sums.sha1,
             checksum_sha256: sums.sha256,
+            checksum_type: if $checksum_mode { selection.checksum_type.map(checksum_type_out) } else { None },
             ..Default::default()
         }
     }};
