@@ -28,6 +28,7 @@ from e2e_util import (
     ROOT_ACCESS_KEY,
     ROOT_SECRET_KEY,
     STOP_TIMEOUT_S,
+    VHOST_DOMAIN,
     empty_and_delete_bucket,
     unique_bucket_name,
 )
@@ -130,6 +131,9 @@ def coffer_server(tmp_path_factory, _isolated_aws_env):
         COFFER_REGION=REGION,
         COFFER_ROOT_ACCESS_KEY=ROOT_ACCESS_KEY,
         COFFER_ROOT_SECRET_KEY=ROOT_SECRET_KEY,
+        # Virtual-hosted style under a name that resolves nowhere; test_vhost.py maps it
+        # to the loopback address inside the test process.
+        COFFER_DOMAIN=VHOST_DOMAIN,
     )
     cmd = [str(binary), "serve", "--address", address, "--data-dir", str(data_dir), "--region", REGION]
     with open(stdout_log, "wb") as out, open(stderr_log, "wb") as err:
@@ -158,7 +162,7 @@ def coffer_server(tmp_path_factory, _isolated_aws_env):
             )
         time.sleep(0.1)
 
-    yield {"endpoint": endpoint, "port": port, "process": proc, "data_dir": data_dir}
+    yield {"endpoint": endpoint, "port": port, "process": proc, "data_dir": data_dir, "domain": VHOST_DOMAIN}
 
     _stop(proc)
 

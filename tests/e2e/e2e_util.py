@@ -17,6 +17,8 @@ ROOT_SECRET_KEY = "coffer/e2e+root+secret+key+0123456789abcdef"
 READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
 CLI_TIMEOUT_S = 300
+# The base domain of virtual-hosted-style requests the e2e server is started with.
+VHOST_DOMAIN = "s3.coffer.test"
 MiB = 1024 * 1024
 
 

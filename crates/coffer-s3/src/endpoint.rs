@@ -35,6 +35,9 @@ pub struct EndpointConfig {
     /// Root credentials: the only identity until IAM exists.
     pub root_access_key: String,
     pub root_secret_key: String,
+    /// Base domains of virtual-hosted-style requests (`bucket.<domain>`); path style is
+    /// always served.
+    pub domains: Vec<String>,
 }
 
 /// The S3 endpoint. Cheap to clone.
@@ -53,6 +56,9 @@ impl S3Endpoint {
         // Always install auth: without it s3s serves anonymous requests.
         builder.set_auth(RootAuth::new(&config.root_access_key, &config.root_secret_key));
         builder.set_validation(BucketNames);
+        if !config.domains.is_empty() {
+            builder.set_host(crate::vhost::BaseDomains::new(&config.domains));
+        }
         Self {
             service: Arc::new(builder.build()),
         }

@@ -17,5 +17,6 @@ mod error;
 mod integrity;
 mod ops;
 mod service;
+mod vhost;
 
 pub use endpoint::{EndpointConfig, ResponseBody, S3Endpoint};

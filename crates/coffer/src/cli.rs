@@ -42,7 +42,13 @@ pub struct ServeArgs {
     #[arg(long, env = "COFFER_REGION")]
     pub region: Option<String>,
 
-    /// TOML file with any of the keys: address, data-dir, region, inline-threshold,
+    /// Base domain for virtual-hosted-style requests: with `s3.example.com`, a request to
+    /// `photos.s3.example.com` addresses the bucket `photos`. Repeat the flag (or
+    /// separate with commas) for several domains. Path style is always served.
+    #[arg(long, env = "COFFER_DOMAIN", value_name = "DOMAIN", value_delimiter = ',')]
+    pub domain: Vec<String>,
+
+    /// TOML file with any of the keys: address, data-dir, region, domain, inline-threshold,
     /// gc-grace-secs.
     #[arg(long, env = "COFFER_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,

@@ -17,10 +17,28 @@ struct FileConfig {
     #[serde(alias = "data_dir")]
     data_dir: Option<PathBuf>,
     region: Option<String>,
+    /// One domain or a list.
+    domain: Option<OneOrMany>,
     #[serde(alias = "inline_threshold")]
     inline_threshold: Option<usize>,
     #[serde(alias = "gc_grace_secs")]
     gc_grace_secs: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            Self::One(s) => vec![s],
+            Self::Many(v) => v,
+        }
+    }
 }
 
 /// Everything `coffer serve` runs with.
@@ -29,6 +47,8 @@ pub struct ServeConfig {
     pub address: String,
     pub data_dir: PathBuf,
     pub region: String,
+    /// Base domains of virtual-hosted-style requests.
+    pub domains: Vec<String>,
     pub inline_threshold: usize,
     pub gc_grace: Duration,
 }
@@ -53,6 +73,11 @@ impl ServeConfig {
                 .region
                 .or(file.region)
                 .unwrap_or_else(|| "us-east-1".to_owned()),
+            domains: if args.domain.is_empty() {
+                file.domain.map(OneOrMany::into_vec).unwrap_or_default()
+            } else {
+                args.domain
+            },
             inline_threshold: args
                 .inline_threshold
                 .or(file.inline_threshold)
@@ -70,7 +95,7 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| {
         format!(
-            "{} is not a valid config file (allowed keys: address, data-dir, region, inline-threshold, gc-grace-secs)",
+            "{} is not a valid config file (allowed keys: address, data-dir, region, domain, inline-threshold, gc-grace-secs)",
             path.display()
         )
     })
@@ -87,6 +112,7 @@ mod tests {
             data_dir: None,
             region: region.map(str::to_owned),
             config,
+            domain: Vec::new(),
             inline_threshold: None,
             gc_grace_secs: None,
         }
@@ -110,6 +136,14 @@ mod tests {
         assert_eq!(c.address, "127.0.0.1:9100");
         assert_eq!(c.data_dir, PathBuf::from("/srv/c"));
         assert_eq!(c.region, "ap-south-1");
+        assert!(c.domains.is_empty());
+
+        std::fs::write(&path, "domain = \"s3.example.com\"\n").unwrap();
+        let c = ServeConfig::resolve(args(Some(path.clone()), None)).unwrap();
+        assert_eq!(c.domains, ["s3.example.com"]);
+        std::fs::write(&path, "domain = [\"a.test\", \"b.test\"]\n").unwrap();
+        let c = ServeConfig::resolve(args(Some(path.clone()), None)).unwrap();
+        assert_eq!(c.domains, ["a.test", "b.test"]);
 
         std::fs::write(&path, "nope = 1\n").unwrap();
         let err = ServeConfig::resolve(args(Some(path), None)).unwrap_err();

@@ -155,6 +155,12 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         "Coffer is serving S3 at {endpoint_url} (data in {})",
         config.data_dir.display()
     );
+    if !config.domains.is_empty() {
+        println!(
+            "Virtual-hosted-style buckets are served under: {}",
+            config.domains.join(", ")
+        );
+    }
 
     let ready = Arc::new(AtomicBool::new(true));
     let app = App {
@@ -164,6 +170,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
                 region: config.region.clone(),
                 root_access_key: creds.access_key_id,
                 root_secret_key: creds.secret_access_key,
+                domains: config.domains.clone(),
             },
         ),
         ready: ready.clone(),
