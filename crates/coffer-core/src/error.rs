@@ -30,6 +30,9 @@ pub enum CoreError {
     /// The key is longer than 1024 bytes.
     #[error("Your key is too long")]
     KeyTooLong,
+    /// A tag set breaks AWS's limits.
+    #[error("{0}")]
+    InvalidTag(String),
     /// User metadata exceeds 2 KiB.
     #[error("Your metadata headers exceed the maximum allowed metadata size.")]
     MetadataTooLarge,

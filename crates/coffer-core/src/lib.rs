@@ -18,6 +18,7 @@ mod names;
 mod object;
 mod range;
 mod read;
+mod tags;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -43,6 +44,7 @@ pub use names::{
 pub use object::{CopyObjectRequest, CopySource, ObjectBody, PutObjectRequest, PutResult};
 pub use range::RangeSpec;
 pub use read::{GetResult, HeadResult, ReadRequest, Selection, checksum_type_of};
+pub use tags::{MAX_OBJECT_TAGS, validate_tags};
 
 /// Limits and tuning of a [`Store`].
 #[derive(Clone, Debug)]

@@ -84,13 +84,13 @@ pub fn validate_key(key: &str) -> CoreResult<()> {
 /// values) one object may carry, as AWS.
 pub const MAX_USER_METADATA_BYTES: usize = 2048;
 
-/// Checks the user metadata of a write (`MetadataTooLarge` beyond 2 KiB).
+/// Checks the user metadata of a write (`MetadataTooLarge` beyond 2 KiB) and its tags.
 pub fn validate_metadata(meta: &ObjectMeta) -> CoreResult<()> {
     let size: usize = meta.user.iter().map(|(k, v)| k.len() + v.len()).sum();
     if size > MAX_USER_METADATA_BYTES {
         return Err(CoreError::MetadataTooLarge);
     }
-    Ok(())
+    crate::tags::validate_tags(&meta.tags)
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! PutObject, GetObject, HeadObject, DeleteObject, CopyObject.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::pin::Pin;
 
@@ -57,6 +58,8 @@ pub struct CopyObjectRequest {
     pub key: String,
     /// Replaces the source's metadata (REPLACE); `None` keeps it (COPY).
     pub new_meta: Option<ObjectMeta>,
+    /// Replaces the source's tags (`x-amz-tagging-directive: REPLACE`); `None` keeps them.
+    pub new_tags: Option<BTreeMap<String, String>>,
     pub storage_class: Option<String>,
     /// `If-None-Match` / `If-Match` on the destination.
     pub condition: WriteCondition,
@@ -196,13 +199,19 @@ impl Store {
             bucket,
             key,
             new_meta,
+            new_tags,
             storage_class,
             condition,
         } = req;
         validate_key(&key)?;
         validate_storage_class(storage_class.as_deref())?;
         let src = self.copy_source_version(&source).await?;
-        if source.bucket == bucket && source.key == key && new_meta.is_none() && storage_class.is_none() {
+        if source.bucket == bucket
+            && source.key == key
+            && new_meta.is_none()
+            && new_tags.is_none()
+            && storage_class.is_none()
+        {
             return Err(CoreError::InvalidRequest(
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.".into(),
             ));
@@ -213,9 +222,9 @@ impl Store {
                 self.config.max_object_size
             )));
         }
-        if let Some(meta) = &new_meta {
-            validate_metadata(meta)?;
-        }
+        let mut meta = new_meta.unwrap_or_else(|| src.meta.clone());
+        meta.tags = new_tags.unwrap_or_else(|| src.meta.tags.clone());
+        validate_metadata(&meta)?;
         self.bucket(&bucket).await?;
         let algorithms: Vec<ChecksumAlgorithm> = ChecksumAlgorithm::ALL
             .into_iter()
@@ -230,8 +239,8 @@ impl Store {
         };
         let body = self.open_body(&src, 0, src.size).await?;
         let staged = self.stage(io_to_body(body), integrity, true).await?;
-        let mut meta = new_meta.unwrap_or_else(|| src.meta.clone());
         meta.checksums = staged.digests.checksums.clone();
+        meta.checksum_type = None;
         let class = storage_class.or_else(|| Some(src.storage_class.clone()));
         let version = new_version(bucket, key, &staged, meta, class);
         let result = PutResult {

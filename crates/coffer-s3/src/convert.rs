@@ -151,3 +151,17 @@ pub(crate) fn checksum_choice_in(
         .transpose()?;
     Ok((algorithm, kind))
 }
+
+/// The tag set of an `x-amz-tagging` header (`k1=v1&k2=v2`, URL-encoded).
+pub(crate) fn tags_in(tagging: Option<&str>) -> s3s::S3Result<std::collections::BTreeMap<String, String>> {
+    let mut tags = std::collections::BTreeMap::new();
+    for (k, v) in form_urlencoded::parse(tagging.unwrap_or_default().as_bytes()) {
+        if tags.insert(k.into_owned(), v.into_owned()).is_some() {
+            return Err(s3s::s3_error!(
+                InvalidTag,
+                "Cannot provide multiple Tags with the same key"
+            ));
+        }
+    }
+    Ok(tags)
+}

@@ -18,6 +18,7 @@ pub(crate) fn to_s3(e: CoreError) -> S3Error {
         CoreError::KeyTooLong => C::KeyTooLongError,
         CoreError::InvalidStorageClass => C::InvalidStorageClass,
         CoreError::MetadataTooLarge => C::MetadataTooLarge,
+        CoreError::InvalidTag(_) => C::InvalidTag,
         CoreError::InvalidArgument(_) => C::InvalidArgument,
         CoreError::InvalidRequest(_) => C::InvalidRequest,
         CoreError::NoSuchUpload => C::NoSuchUpload,

@@ -233,3 +233,85 @@ async fn copy_onto_itself_changing_only_the_storage_class() {
     );
     assert_eq!(get(&s3, "self", "k").await, b"same");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tags_are_stored_counted_and_follow_the_tagging_directive() {
+    use aws_sdk_s3::types::TaggingDirective;
+    let server = Server::start();
+    let s3 = server.client();
+    create_bucket(&s3, "tags").await;
+    s3.put_object()
+        .bucket("tags")
+        .key("src")
+        .tagging("project=coffer&team=storage%20core")
+        .body(ByteStream::from_static(b"tagged"))
+        .send()
+        .await
+        .unwrap();
+    let got = s3.get_object().bucket("tags").key("src").send().await.unwrap();
+    assert_eq!(got.tag_count(), Some(2));
+    let copy = |dst: &'static str| s3.copy_object().bucket("tags").key(dst).copy_source("tags/src");
+    copy("kept").send().await.unwrap();
+    let got = s3.get_object().bucket("tags").key("kept").send().await.unwrap();
+    assert_eq!(got.tag_count(), Some(2));
+    copy("replaced")
+        .tagging_directive(TaggingDirective::Replace)
+        .tagging("only=one")
+        .send()
+        .await
+        .unwrap();
+    let got = s3
+        .get_object()
+        .bucket("tags")
+        .key("replaced")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.tag_count(), Some(1));
+    copy("cleared")
+        .tagging_directive(TaggingDirective::Replace)
+        .send()
+        .await
+        .unwrap();
+    let got = s3
+        .get_object()
+        .bucket("tags")
+        .key("cleared")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.tag_count(), None);
+    // Replacing only the tags is a legal copy onto itself.
+    s3.copy_object()
+        .bucket("tags")
+        .key("src")
+        .copy_source("tags/src")
+        .tagging_directive(TaggingDirective::Replace)
+        .tagging("a=1&b=2&c=3")
+        .send()
+        .await
+        .unwrap();
+    let got = s3.get_object().bucket("tags").key("src").send().await.unwrap();
+    assert_eq!(got.tag_count(), Some(3));
+    assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), b"tagged");
+
+    let eleven: Vec<String> = (0..11).map(|i| format!("k{i}=v")).collect();
+    let r = s3
+        .put_object()
+        .bucket("tags")
+        .key("too-many")
+        .tagging(eleven.join("&"))
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await;
+    assert_eq!(s3_err(r), (400, "InvalidTag".into()));
+    let r = s3
+        .put_object()
+        .bucket("tags")
+        .key("dup")
+        .tagging("a=1&a=2")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await;
+    assert_eq!(s3_err(r), (400, "InvalidTag".into()));
+}

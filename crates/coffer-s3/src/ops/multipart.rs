@@ -8,7 +8,7 @@ use s3s::{S3Request, S3Response, S3Result, s3_error};
 use crate::body::request_body;
 use crate::convert::{
     checksum_choice_in, checksum_fields, checksum_type_out, checksums_in, etag, object_meta_of,
-    storage_class_in, timestamp,
+    storage_class_in, tags_in, timestamp,
 };
 use crate::error::CoreResultExt as _;
 use crate::integrity::integrity;
@@ -29,7 +29,9 @@ pub(crate) async fn create_multipart_upload(
     req: S3Request<CreateMultipartUploadInput>,
 ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
     let input = req.input;
-    let meta = object_meta_of!(input);
+    let tags = tags_in(input.tagging.as_deref())?;
+    let mut meta = object_meta_of!(input);
+    meta.tags = tags;
     let checksum = checksum_choice_in(
         input.checksum_algorithm.as_ref().map(ChecksumAlgorithm::as_str),
         input.checksum_type.as_ref().map(ChecksumType::as_str),

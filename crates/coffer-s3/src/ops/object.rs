@@ -10,7 +10,7 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 use crate::body::{request_body, response_body};
 use crate::convert::{
     checksum_fields, checksum_type_out, etag, object_meta_of, parse_http_date, storage_class_in,
-    storage_class_out, timestamp, user_metadata,
+    storage_class_out, tags_in, timestamp, user_metadata,
 };
 use crate::error::CoreResultExt as _;
 use crate::integrity::integrity;
@@ -38,7 +38,9 @@ pub(crate) async fn put_object(
     let integrity = integrity(&req.headers, req.trailing_headers.clone())?;
     let input = req.input;
     let condition = write_condition(input.if_none_match.as_ref(), input.if_match.as_ref());
-    let meta = object_meta_of!(input);
+    let tags = tags_in(input.tagging.as_deref())?;
+    let mut meta = object_meta_of!(input);
+    meta.tags = tags;
     let put = PutObjectRequest {
         bucket: input.bucket,
         key: input.key,
@@ -173,7 +175,8 @@ pub(crate) async fn get_object(
     let got = s.store.get_object(&input.bucket, &input.key, &read).await.s3()?;
     let output = object_output!(
         GetObjectOutput {
-            body: Some(response_body(got.body))
+            body: Some(response_body(got.body)),
+            tag_count: i32::try_from(got.version.meta.tags.len()).ok().filter(|&n| n > 0)
         },
         &got.version,
         &got.selection,
@@ -331,6 +334,15 @@ pub(crate) async fn copy_object(
         .as_ref()
         .is_some_and(|d| d.as_str() == "REPLACE");
     let storage_class = storage_class_in(input.storage_class.clone());
+    let replace_tags = input
+        .tagging_directive
+        .as_ref()
+        .is_some_and(|d| d.as_str() == "REPLACE");
+    let new_tags = if replace_tags {
+        Some(tags_in(input.tagging.as_deref())?)
+    } else {
+        None
+    };
     let new_meta = replace.then(|| object_meta_of!(input));
     let written = s
         .store
@@ -339,6 +351,7 @@ pub(crate) async fn copy_object(
             bucket: input.bucket,
             key: input.key,
             new_meta,
+            new_tags,
             storage_class,
             condition,
         })
