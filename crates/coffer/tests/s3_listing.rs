@@ -459,3 +459,128 @@ async fn bogus_continuation_token_is_invalid_argument() {
         .await;
     assert_eq!(s3util::s3_err(r), (400, "InvalidArgument".to_owned()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn v1_markers_fetch_owner_and_limits() {
+    let server = Server::start();
+    let s3 = server.client();
+    create_bucket(&s3, "v1").await;
+    let keys: Vec<String> = ["a/1", "a/2", "b", "c|x|1", "c|x|2", "d"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    put_many(&s3, "v1", &keys, 3).await;
+
+    // Without a delimiter v1 gives no NextMarker: the client continues from the last key.
+    let out = s3.list_objects().bucket("v1").max_keys(2).send().await.unwrap();
+    assert_eq!(out.is_truncated(), Some(true));
+    assert_eq!(out.next_marker(), None);
+    let names: Vec<&str> = out.contents().iter().map(|o| o.key().unwrap()).collect();
+    assert_eq!(names, ["a/1", "a/2"]);
+    assert!(
+        out.contents().iter().all(|o| o.owner().is_some()),
+        "v1 always has owners"
+    );
+    let out = s3
+        .list_objects()
+        .bucket("v1")
+        .marker("a/2")
+        .max_keys(2)
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<&str> = out.contents().iter().map(|o| o.key().unwrap()).collect();
+    assert_eq!(names, ["b", "c|x|1"]);
+
+    // With a delimiter (not '/'), NextMarker names the last entry, prefixes included.
+    let out = s3
+        .list_objects()
+        .bucket("v1")
+        .delimiter("|")
+        .max_keys(3)
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<&str> = out.contents().iter().map(|o| o.key().unwrap()).collect();
+    let prefixes: Vec<&str> = out
+        .common_prefixes()
+        .iter()
+        .map(|p| p.prefix().unwrap())
+        .collect();
+    assert_eq!((names, prefixes), (vec!["a/1", "a/2", "b"], vec![]));
+    assert_eq!(out.next_marker(), Some("b"));
+    let out = s3
+        .list_objects()
+        .bucket("v1")
+        .delimiter("|")
+        .marker("b")
+        .max_keys(1)
+        .send()
+        .await
+        .unwrap();
+    let prefixes: Vec<&str> = out
+        .common_prefixes()
+        .iter()
+        .map(|p| p.prefix().unwrap())
+        .collect();
+    assert_eq!(prefixes, ["c|"]);
+    assert_eq!(out.next_marker(), Some("c|"));
+    let out = s3
+        .list_objects()
+        .bucket("v1")
+        .delimiter("|")
+        .marker("c|")
+        .send()
+        .await
+        .unwrap();
+    let names: Vec<&str> = out.contents().iter().map(|o| o.key().unwrap()).collect();
+    assert_eq!(names, ["d"], "a marker naming a common prefix skips it");
+    assert_eq!(out.is_truncated(), Some(false));
+
+    // V2: owners only with fetch-owner.
+    let out = s3.list_objects_v2().bucket("v1").send().await.unwrap();
+    assert!(out.contents().iter().all(|o| o.owner().is_none()));
+    let out = s3
+        .list_objects_v2()
+        .bucket("v1")
+        .fetch_owner(true)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        out.contents()
+            .iter()
+            .all(|o| o.owner().and_then(|w| w.id()).is_some())
+    );
+
+    // max-keys: capped at 1000, zero is an empty untruncated-or-not page, negatives refused.
+    let out = s3
+        .list_objects_v2()
+        .bucket("v1")
+        .max_keys(5000)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.max_keys(), Some(1000));
+    assert_eq!(out.key_count(), Some(6));
+    let out = s3
+        .list_objects_v2()
+        .bucket("v1")
+        .max_keys(0)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.key_count(), Some(0));
+    assert!(out.contents().is_empty());
+    let r = s3.list_objects_v2().bucket("v1").max_keys(-1).send().await;
+    assert_eq!(s3util::s3_err(r), (400, "InvalidArgument".into()));
+    // An empty delimiter is no delimiter.
+    let out = s3
+        .list_objects_v2()
+        .bucket("v1")
+        .delimiter("")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.key_count(), Some(6));
+}

@@ -688,3 +688,115 @@ async fn get_and_head_by_part_number() {
         .await;
     assert_eq!(s3_err(r), (416, "InvalidPartNumber".into()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_multipart_uploads_pages_with_markers_delimiter_and_encoding() {
+    let server = Server::start();
+    let s3 = server.client();
+    create_bucket(&s3, "mpl").await;
+    // Two uploads of "k", then keys in two directories and a key needing encoding.
+    let mut ids = Vec::new();
+    for key in ["k", "k", "a dir/1", "a dir/2", "a dir/3", "z/1", "plus+key"] {
+        ids.push((key, create(&s3, "mpl", key).await));
+    }
+    // Flat paging, two at a time: every (key, id) exactly once, in key order.
+    let mut seen = Vec::new();
+    let (mut key_marker, mut id_marker) = (None::<String>, None::<String>);
+    loop {
+        let out = s3
+            .list_multipart_uploads()
+            .bucket("mpl")
+            .max_uploads(2)
+            .set_key_marker(key_marker.clone())
+            .set_upload_id_marker(id_marker.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(out.max_uploads(), Some(2));
+        assert!(out.uploads().len() <= 2);
+        for u in out.uploads() {
+            seen.push((u.key().unwrap().to_owned(), u.upload_id().unwrap().to_owned()));
+            assert!(u.initiator().is_some() && u.owner().is_some());
+        }
+        if out.is_truncated() != Some(true) {
+            break;
+        }
+        key_marker = out.next_key_marker().map(str::to_owned);
+        id_marker = out.next_upload_id_marker().map(str::to_owned);
+    }
+    let keys: Vec<&str> = seen.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["a dir/1", "a dir/2", "a dir/3", "k", "k", "plus+key", "z/1"]
+    );
+    let mut got_ids: Vec<&str> = seen.iter().map(|(_, id)| id.as_str()).collect();
+    let mut want_ids: Vec<&str> = ids.iter().map(|(_, id)| id.as_str()).collect();
+    got_ids.sort_unstable();
+    want_ids.sort_unstable();
+    assert_eq!(got_ids, want_ids);
+
+    // With a delimiter, one entry per directory, and paging skips a whole directory.
+    let out = s3
+        .list_multipart_uploads()
+        .bucket("mpl")
+        .delimiter("/")
+        .max_uploads(1)
+        .send()
+        .await
+        .unwrap();
+    let prefixes: Vec<&str> = out
+        .common_prefixes()
+        .iter()
+        .map(|p| p.prefix().unwrap())
+        .collect();
+    assert_eq!(prefixes, ["a dir/"]);
+    assert!(out.uploads().is_empty());
+    assert_eq!(out.is_truncated(), Some(true));
+    assert_eq!(out.next_key_marker(), Some("a dir/"));
+    let out = s3
+        .list_multipart_uploads()
+        .bucket("mpl")
+        .delimiter("/")
+        .key_marker("a dir/")
+        .max_uploads(3)
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = out.uploads().iter().map(|u| u.key().unwrap()).collect();
+    assert_eq!(keys, ["k", "k", "plus+key"]);
+    assert_eq!(out.is_truncated(), Some(true));
+    let out = s3
+        .list_multipart_uploads()
+        .bucket("mpl")
+        .delimiter("/")
+        .key_marker(out.next_key_marker().unwrap())
+        .upload_id_marker(out.next_upload_id_marker().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let prefixes: Vec<&str> = out
+        .common_prefixes()
+        .iter()
+        .map(|p| p.prefix().unwrap())
+        .collect();
+    assert_eq!(prefixes, ["z/"]);
+    assert_eq!(out.is_truncated(), Some(false));
+
+    // encoding-type=url applies to keys and prefixes.
+    let out = s3
+        .list_multipart_uploads()
+        .bucket("mpl")
+        .delimiter("/")
+        .encoding_type(aws_sdk_s3::types::EncodingType::Url)
+        .send()
+        .await
+        .unwrap();
+    let prefixes: Vec<&str> = out
+        .common_prefixes()
+        .iter()
+        .map(|p| p.prefix().unwrap())
+        .collect();
+    assert_eq!(prefixes, ["a%20dir/", "z/"]);
+    let keys: Vec<&str> = out.uploads().iter().map(|u| u.key().unwrap()).collect();
+    assert_eq!(keys, ["k", "k", "plus%2Bkey"]);
+}

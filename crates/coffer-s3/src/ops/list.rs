@@ -190,60 +190,108 @@ pub(crate) async fn list_objects(
     }))
 }
 
+/// One entry of a ListMultipartUploads page.
+enum UploadEntry {
+    Upload(Box<coffer_core::UploadRecord>),
+    Prefix(String),
+}
+
 pub(crate) async fn list_multipart_uploads(
     s: &Coffer,
     req: S3Request<ListMultipartUploadsInput>,
 ) -> S3Result<S3Response<ListMultipartUploadsOutput>> {
     let input = req.input;
     let limit = page_size(input.max_uploads)?;
-    let query = UploadQuery {
+    let enc = Encoder::new(input.encoding_type.as_ref())?;
+    let prefix = input.prefix.clone().unwrap_or_default();
+    let delimiter = input.delimiter.clone().filter(|d| !d.is_empty());
+    let key_marker = input.key_marker.clone().filter(|m| !m.is_empty());
+    // A key marker that names a common prefix (a NextKeyMarker this answered) skips it.
+    let mut skip: Option<String> = key_marker
+        .as_deref()
+        .and_then(|m| common_prefix_of(m, &prefix, delimiter.as_deref()))
+        .filter(|cp| key_marker.as_deref() == Some(*cp))
+        .map(str::to_owned);
+    let mut query = UploadQuery {
         bucket: input.bucket.clone(),
-        prefix: input.prefix.clone().unwrap_or_default(),
-        key_marker: input.key_marker.clone().filter(|m| !m.is_empty()),
+        prefix: prefix.clone(),
+        key_marker,
         upload_id_marker: input.upload_id_marker.clone().filter(|m| !m.is_empty()),
-        limit,
+        limit: limit + 1,
     };
-    let page = s.store.list_uploads(&query).await.s3()?;
-    let last = page.uploads.last().map(|u| (u.key.clone(), u.upload_id.clone()));
-    let delimiter = input.delimiter.as_deref().filter(|d| !d.is_empty());
-    let mut common_prefixes: Vec<CommonPrefix> = Vec::new();
-    let mut in_page = Vec::new();
-    for u in page.uploads {
-        match common_prefix_of(&u.key, &query.prefix, delimiter) {
-            Some(cp) => {
-                if common_prefixes.last().and_then(|c| c.prefix.as_deref()) != Some(cp) {
-                    common_prefixes.push(CommonPrefix {
-                        prefix: Some(cp.to_owned()),
-                    });
-                }
+    let mut entries: Vec<UploadEntry> = Vec::new();
+    let mut truncated = false;
+    // Uploads rolled into a common prefix are read and passed over: uploads in progress
+    // are few, so this stays cheaper than a skip-scan index for them.
+    'pages: loop {
+        let page = s.store.list_uploads(&query).await.s3()?;
+        let exhausted = !page.truncated;
+        for u in page.uploads {
+            query.key_marker = Some(u.key.clone());
+            query.upload_id_marker = Some(u.upload_id.clone());
+            let cp = common_prefix_of(&u.key, &prefix, delimiter.as_deref()).map(str::to_owned);
+            if cp.is_some() && cp == skip {
+                continue;
             }
-            None => in_page.push(u),
+            if entries.len() == limit {
+                truncated = true;
+                break 'pages;
+            }
+            match cp {
+                Some(cp) => {
+                    skip = Some(cp.clone());
+                    entries.push(UploadEntry::Prefix(cp));
+                }
+                None => entries.push(UploadEntry::Upload(Box::new(u))),
+            }
+        }
+        if exhausted {
+            break;
         }
     }
-    let uploads = in_page
-        .into_iter()
-        .map(|u| MultipartUpload {
-            key: Some(u.key),
-            upload_id: Some(u.upload_id),
-            initiated: Some(timestamp(u.initiated_ms)),
-            storage_class: Some(StorageClass::from(u.storage_class)),
-            ..Default::default()
-        })
-        .collect();
-    let (next_key, next_id) = match (page.truncated, last) {
-        (true, Some((k, id))) => (Some(k), Some(id)),
+    let (next_key, next_id) = match entries.last() {
+        Some(UploadEntry::Upload(u)) if truncated => (Some(u.key.clone()), Some(u.upload_id.clone())),
+        Some(UploadEntry::Prefix(p)) if truncated => (Some(p.clone()), None),
         _ => (None, None),
     };
+    let bucket = s.store.bucket(&input.bucket).await.s3()?;
+    let owner = Owner {
+        display_name: Some(bucket.owner.clone()),
+        id: Some(bucket.owner),
+    };
+    let mut uploads = Vec::new();
+    let mut common_prefixes = Vec::new();
+    for e in entries {
+        match e {
+            UploadEntry::Upload(u) => uploads.push(MultipartUpload {
+                key: Some(enc.apply(u.key)),
+                upload_id: Some(u.upload_id),
+                initiated: Some(timestamp(u.initiated_ms)),
+                storage_class: Some(StorageClass::from(u.storage_class)),
+                owner: Some(owner.clone()),
+                initiator: Some(Initiator {
+                    display_name: owner.display_name.clone(),
+                    id: owner.id.clone(),
+                }),
+                checksum_algorithm: u.meta.checksum_algorithm.map(ChecksumAlgorithm::from),
+                checksum_type: u.meta.checksum_type.map(ChecksumType::from),
+            }),
+            UploadEntry::Prefix(p) => common_prefixes.push(CommonPrefix {
+                prefix: Some(enc.apply(p)),
+            }),
+        }
+    }
     Ok(S3Response::new(ListMultipartUploadsOutput {
         bucket: Some(input.bucket),
-        prefix: input.prefix,
-        delimiter: input.delimiter,
-        key_marker: input.key_marker,
+        prefix: input.prefix.map(|p| enc.apply(p)),
+        delimiter: input.delimiter.map(|d| enc.apply(d)),
+        key_marker: input.key_marker.map(|m| enc.apply(m)),
         upload_id_marker: input.upload_id_marker,
-        next_key_marker: next_key,
+        next_key_marker: next_key.map(|k| enc.apply(k)),
         next_upload_id_marker: next_id,
         max_uploads: i32::try_from(limit).ok(),
-        is_truncated: Some(page.truncated),
+        is_truncated: Some(truncated),
+        encoding_type: input.encoding_type,
         uploads: Some(uploads),
         common_prefixes: (!common_prefixes.is_empty()).then_some(common_prefixes),
         ..Default::default()
