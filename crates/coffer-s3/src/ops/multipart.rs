@@ -12,7 +12,7 @@ use crate::convert::{
 };
 use crate::error::CoreResultExt as _;
 use crate::integrity::integrity;
-use crate::ops::object::{copy_source_of, write_condition};
+use crate::ops::object::{copy_source_of, refuse_oversized, write_condition};
 use crate::service::Coffer;
 
 fn part_number(n: i32) -> S3Result<u32> {
@@ -67,6 +67,7 @@ pub(crate) async fn upload_part(
 ) -> S3Result<S3Response<UploadPartOutput>> {
     let integrity = integrity(&req.headers, req.trailing_headers.clone())?;
     let input = req.input;
+    refuse_oversized(s, input.content_length)?;
     let number = part_number(input.part_number)?;
     let part = s
         .store

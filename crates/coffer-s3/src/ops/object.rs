@@ -37,6 +37,7 @@ pub(crate) async fn put_object(
 ) -> S3Result<S3Response<PutObjectOutput>> {
     let integrity = integrity(&req.headers, req.trailing_headers.clone())?;
     let input = req.input;
+    refuse_oversized(s, input.content_length)?;
     let condition = write_condition(input.if_none_match.as_ref(), input.if_match.as_ref());
     let tags = tags_in(input.tagging.as_deref())?;
     let mut meta = object_meta_of!(input);
@@ -63,6 +64,19 @@ pub(crate) async fn put_object(
         checksum_sha256: sums.sha256,
         ..Default::default()
     }))
+}
+
+/// A declared body larger than a single PUT (or part) may be is refused before a byte of
+/// it is read, as AWS does.
+pub(crate) fn refuse_oversized(s: &Coffer, content_length: Option<i64>) -> S3Result<()> {
+    let max = s.store.config().max_object_size;
+    if content_length.is_some_and(|n| u64::try_from(n).is_ok_and(|n| n > max)) {
+        return Err(s3_error!(
+            EntityTooLarge,
+            "Your proposed upload exceeds the maximum allowed object size."
+        ));
+    }
+    Ok(())
 }
 
 fn range_spec(range: Option<Range>) -> Option<RangeSpec> {
