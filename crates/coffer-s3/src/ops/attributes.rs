@@ -20,14 +20,22 @@ pub(crate) async fn get_object_attributes(
     if input.version_id.as_deref().is_some_and(|v| v != "null") {
         return Err(s3_error!(NoSuchVersion, "The specified version does not exist."));
     }
-    let wants = |name: &str| input.object_attributes.iter().any(|a| a.as_str() == name);
-    if input.object_attributes.is_empty() {
+    // Clients send one comma-separated header; s3s may hand it over as one item.
+    let asked: Vec<&str> = input
+        .object_attributes
+        .iter()
+        .flat_map(|a| a.as_str().split(','))
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+        .collect();
+    let wants = |name: &str| asked.contains(&name);
+    if asked.is_empty() {
         return Err(s3_error!(
             InvalidArgument,
             "Invalid attribute name specified: the x-amz-object-attributes header must name at least one attribute."
         ));
     }
-    if let Some(bad) = input.object_attributes.iter().find(|a| {
+    if let Some(bad) = asked.iter().find(|a| {
         ![
             ObjectAttributes::CHECKSUM,
             ObjectAttributes::ETAG,
@@ -35,12 +43,11 @@ pub(crate) async fn get_object_attributes(
             ObjectAttributes::OBJECT_SIZE,
             ObjectAttributes::STORAGE_CLASS,
         ]
-        .contains(&a.as_str())
+        .contains(a)
     }) {
         return Err(s3_error!(
             InvalidArgument,
-            "Invalid attribute name specified: {}",
-            bad.as_str()
+            "Invalid attribute name specified: {bad}"
         ));
     }
     let v = s.store.head_object(&input.bucket, &input.key).await.s3()?;
