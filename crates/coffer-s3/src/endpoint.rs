@@ -13,6 +13,7 @@ use s3s::service::{S3Service, S3ServiceBuilder};
 use tracing::Instrument as _;
 
 use crate::auth::RootAuth;
+use crate::ops::post_object::{PostObject, RootKeys};
 use crate::service::Coffer;
 
 /// Bucket names as the core accepts them, so s3s's routing agrees with CreateBucket.
@@ -44,11 +45,21 @@ pub struct EndpointConfig {
 #[derive(Clone)]
 pub struct S3Endpoint {
     service: Arc<S3Service>,
+    /// Browser form uploads, served before s3s so the file streams (ADR 7).
+    post_object: Arc<PostObject>,
 }
 
 impl S3Endpoint {
     #[must_use]
     pub fn new(store: Store, config: &EndpointConfig) -> Self {
+        let post_object = PostObject::new(
+            store.clone(),
+            RootKeys {
+                access_key: config.root_access_key.clone(),
+                secret_key: config.root_secret_key.clone(),
+            },
+            &config.domains,
+        );
         let mut builder = S3ServiceBuilder::new(Coffer {
             store,
             region: config.region.clone(),
@@ -59,8 +70,16 @@ impl S3Endpoint {
         if !config.domains.is_empty() {
             builder.set_host(crate::vhost::BaseDomains::new(&config.domains));
         }
+        // s3s buffers a POST Object's whole file; those requests never reach it (see
+        // `PostObject::target`), and should one slip through it gets no room.
+        let mut s3s_config = s3s::config::S3Config::default();
+        s3s_config.post_object_max_file_size = 0;
+        builder.set_config(Arc::new(s3s::config::StaticConfigProvider::new(Arc::new(
+            s3s_config,
+        ))));
         Self {
             service: Arc::new(builder.build()),
+            post_object: Arc::new(post_object),
         }
     }
 
@@ -77,6 +96,17 @@ impl S3Endpoint {
         let close_on_error = expects_continue(&req);
         async move {
             let started = Instant::now();
+            if let Some(target) = self.post_object.target(&req) {
+                let http1 = req.version() < http::Version::HTTP_2;
+                let resp = match self.post_object.serve(target, req).await {
+                    Ok(resp) => resp,
+                    // A refused form may leave most of its file unsent or unread; end the
+                    // connection rather than drain it (HTTP/1 only: HTTP/2 resets the stream).
+                    Err(e) if http1 => close(e.to_http_response().unwrap_or_else(|_| internal_error())),
+                    Err(e) => e.to_http_response().unwrap_or_else(|_| internal_error()),
+                };
+                return log_and_box(finish(resp, &request_id, &path), &method, &path, started);
+            }
             let req = match prepare_body(req).await {
                 Ok(req) => req,
                 Err(e) => {
@@ -96,14 +126,20 @@ impl S3Endpoint {
                 // The client waited for "100 Continue" and, given a final answer instead,
                 // will not send the body. An unread body would be taken from the next
                 // request on this connection, so this connection must end here.
-                resp.headers_mut()
-                    .insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
+                resp = close(resp);
             }
             log_and_box(resp, &method, &path, started)
         }
         .instrument(span)
         .await
     }
+}
+
+/// Marks a response as the last on its connection.
+fn close(mut resp: s3s::HttpResponse) -> s3s::HttpResponse {
+    resp.headers_mut()
+        .insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
+    resp
 }
 
 /// An HTTP/1.1 request that sent `Expect: 100-continue` (boto3 does, for every upload).

@@ -5,3 +5,4 @@ pub(crate) mod bucket;
 pub(crate) mod list;
 pub(crate) mod multipart;
 pub(crate) mod object;
+pub(crate) mod post_object;
