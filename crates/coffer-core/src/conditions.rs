@@ -74,9 +74,13 @@ impl Preconditions {
         None
     }
 
-    /// For GET and HEAD: `NotModified` (304) or `PreconditionFailed` (412).
+    /// For GET and HEAD: `NotModified` (304) or `PreconditionFailed` (412). An
+    /// `If-Modified-Since` later than the server's clock is ignored (RFC 7232, 3.3).
     pub fn check_read(&self, v: &ObjectVersion) -> CoreResult<()> {
-        match self.evaluate(v) {
+        let now = crate::now_ms().div_euclid(1000);
+        let mut this = self.clone();
+        this.if_modified_since = this.if_modified_since.filter(|&t| t <= now);
+        match this.evaluate(v) {
             None => Ok(()),
             Some(Failed::Precondition) => Err(CoreError::PreconditionFailed),
             Some(Failed::NotModified) => Err(CoreError::NotModified {

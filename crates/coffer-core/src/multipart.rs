@@ -297,8 +297,29 @@ impl Store {
             chosen.push(part.to_part_data());
         }
         let checksum = upload_checksum(&upload);
+        // A whole-object checksum the upload cannot verify must not pass silently.
+        if let Some(sent) = ChecksumAlgorithm::ALL
+            .into_iter()
+            .find(|a| a.get(expected).is_some())
+            && checksum.is_none_or(|(algorithm, _)| algorithm != sent)
+        {
+            return Err(CoreError::InvalidRequest(format!(
+                "The upload was created {}; a {} checksum of the whole object cannot be verified.",
+                checksum.map_or_else(
+                    || "without a checksum algorithm".to_owned(),
+                    |(a, _)| format!("with the {} checksum algorithm", a.as_str())
+                ),
+                sent.as_str()
+            )));
+        }
         let checksums = match checksum {
-            Some((algorithm, kind)) => object_checksum(algorithm, kind, &chosen, expected)?,
+            Some((algorithm, kind)) => {
+                // Combining 10,000 CRCs is CPU work: keep it off the async threads.
+                let (parts, expected) = (chosen.clone(), expected.clone());
+                tokio::task::spawn_blocking(move || object_checksum(algorithm, kind, &parts, &expected))
+                    .await
+                    .map_err(|e| CoreError::Internal(format!("checksum task: {e}")))??
+            }
             None => Checksums::default(),
         };
         upload.meta.checksums = checksums.clone();

@@ -94,6 +94,26 @@ impl Store {
         Ok(ingested)
     }
 
+    /// The outcome a write condition would have now (not atomic: the commit decides).
+    pub(crate) async fn precheck(
+        &self,
+        bucket: &str,
+        key: &str,
+        condition: &WriteCondition,
+    ) -> CoreResult<()> {
+        let current = match condition {
+            WriteCondition::None => return Ok(()),
+            _ => self.meta.get_object(bucket, key, None).await?,
+        };
+        let current = current.filter(|v| !v.delete_marker);
+        match (condition, current) {
+            (WriteCondition::IfNoneMatch, Some(_)) => Err(CoreError::PreconditionFailed),
+            (WriteCondition::IfMatch(_), None) => Err(CoreError::NoSuchKey),
+            (WriteCondition::IfMatch(etag), Some(v)) if *etag != v.etag => Err(CoreError::PreconditionFailed),
+            _ => Ok(()),
+        }
+    }
+
     /// Drops a staged body that will not be committed.
     pub(crate) async fn discard(&self, staged: &Ingested) {
         if let Stored::Blob(id) = &staged.stored {
@@ -126,8 +146,10 @@ impl Store {
         validate_key(&req.key)?;
         validate_storage_class(req.storage_class.as_deref())?;
         validate_metadata(&req.meta)?;
-        // Fail fast, before reading a body into a bucket that is not there.
+        // Fail fast, before reading a body into a bucket that is not there or a key the
+        // condition already refuses.
         self.bucket(&req.bucket).await?;
+        self.precheck(&req.bucket, &req.key, &req.condition).await?;
         let staged = self.stage(req.body, req.integrity, true).await?;
         let mut meta = req.meta;
         meta.checksums = staged.digests.checksums.clone();
@@ -226,6 +248,9 @@ impl Store {
         meta.tags = new_tags.unwrap_or_else(|| src.meta.tags.clone());
         validate_metadata(&meta)?;
         self.bucket(&bucket).await?;
+        // Refuse early what the commit would refuse, before copying up to 5 GiB; the
+        // commit checks again atomically.
+        self.precheck(&bucket, &key, &condition).await?;
         let algorithms: Vec<ChecksumAlgorithm> = ChecksumAlgorithm::ALL
             .into_iter()
             .filter(|a| a.get(&src.meta.checksums).is_some())

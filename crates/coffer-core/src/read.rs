@@ -22,7 +22,8 @@ pub struct ReadRequest {
 /// The bytes a read selected.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Selection {
-    /// `(start, length)` when a range or part was selected (HTTP 206).
+    /// `(start, length)` when a range or part was selected (HTTP 206). The length is 0
+    /// only for an empty part.
     pub range: Option<(u64, u64)>,
     /// The parts of a multipart object, when `partNumber` was asked for.
     pub parts_count: Option<u32>,
@@ -108,7 +109,7 @@ fn select_part(v: &ObjectVersion, n: u32) -> CoreResult<Selection> {
             let part = parts.get(index).ok_or(CoreError::InvalidPartNumber)?;
             let start = parts[..index].iter().map(|p| p.size).sum();
             Ok(Selection {
-                range: (part.size > 0).then_some((start, part.size)),
+                range: Some((start, part.size)),
                 parts_count: u32::try_from(parts.len()).ok(),
                 checksums: part.checksums.clone(),
                 checksum_type: None,

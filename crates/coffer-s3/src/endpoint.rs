@@ -122,6 +122,7 @@ impl S3Endpoint {
                 }
             };
             let mut resp = finish(resp, &request_id, &path);
+            partial_head(&method, &mut resp);
             if close_on_error && !resp.status().is_success() {
                 // The client waited for "100 Continue" and, given a final answer instead,
                 // will not send the body. An unread body would be taken from the next
@@ -140,6 +141,17 @@ fn close(mut resp: s3s::HttpResponse) -> s3s::HttpResponse {
     resp.headers_mut()
         .insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
     resp
+}
+
+/// s3s answers every HeadObject with 200 and ignores a status override; AWS answers a
+/// ranged or per-part HEAD with 206, as GET.
+fn partial_head(method: &http::Method, resp: &mut s3s::HttpResponse) {
+    if method == http::Method::HEAD
+        && resp.status() == http::StatusCode::OK
+        && resp.headers().contains_key(http::header::CONTENT_RANGE)
+    {
+        *resp.status_mut() = http::StatusCode::PARTIAL_CONTENT;
+    }
 }
 
 /// An HTTP/1.1 request that sent `Expect: 100-continue` (boto3 does, for every upload).

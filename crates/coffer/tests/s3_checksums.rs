@@ -290,6 +290,21 @@ async fn multipart_checksum_errors() {
         .send()
         .await;
     assert_eq!(s3_err(r), (400, "InvalidRequest".into()));
+    // A whole-object checksum in another algorithm cannot be verified: refused.
+    let r = s3
+        .complete_multipart_upload()
+        .bucket("sums")
+        .key("k")
+        .upload_id(&id)
+        .checksum_sha256(sha256(b"whatever"))
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .set_parts(Some(parts.clone()))
+                .build(),
+        )
+        .send()
+        .await;
+    assert_eq!(s3_err(r), (400, "InvalidRequest".into()));
     // The right list completes.
     s3.complete_multipart_upload()
         .bucket("sums")
@@ -352,7 +367,17 @@ async fn get_object_attributes() {
         .unwrap();
     assert_eq!(out.object_size(), Some(i64::try_from(10 * MIB + 99).unwrap()));
     let checksum = out.checksum().unwrap();
-    assert!(checksum.checksum_crc32().unwrap().ends_with("-3"));
+    let listed = checksum.checksum_crc32().unwrap();
+    assert!(!listed.contains('-'), "no part count here, as AWS: {listed}");
+    let head = s3
+        .head_object()
+        .bucket("sums")
+        .key("mp")
+        .checksum_mode(ChecksumMode::Enabled)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.checksum_crc32(), Some(format!("{listed}-3").as_str()));
     assert_eq!(checksum.checksum_type(), Some(&ChecksumType::Composite));
     let op = out.object_parts().unwrap();
     assert_eq!(op.total_parts_count(), Some(3));
@@ -385,4 +410,78 @@ async fn get_object_attributes() {
         .send()
         .await;
     assert_eq!(s3_err(r), (404, "NoSuchKey".into()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whole_object_checksums_on_complete_are_verified_or_refused() {
+    let server = Server::start();
+    let s3 = server.client();
+    create_bucket(&s3, "sums").await;
+    let datas = vec![bytes(5 * MIB, 7), bytes(77, 8)];
+    let whole: Vec<u8> = datas.concat();
+    let (id, parts) = upload_parts(
+        &s3,
+        "full",
+        ChecksumAlgorithm::Crc32,
+        Some(ChecksumType::FullObject),
+        &datas,
+    )
+    .await;
+    let complete = |value: String| {
+        s3.complete_multipart_upload()
+            .bucket("sums")
+            .key("full")
+            .upload_id(&id)
+            .checksum_crc32(value)
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts.clone()))
+                    .build(),
+            )
+            .send()
+    };
+    assert_eq!(
+        s3_err(complete(crc32(b"not the object")).await),
+        (400, "BadDigest".into())
+    );
+    let done = complete(crc32(&whole)).await.unwrap();
+    assert_eq!(done.checksum_crc32(), Some(crc32(&whole).as_str()));
+
+    // An upload created without an algorithm cannot verify a whole-object checksum.
+    let up = s3
+        .create_multipart_upload()
+        .bucket("sums")
+        .key("plain")
+        .send()
+        .await
+        .unwrap();
+    let part = s3
+        .upload_part()
+        .bucket("sums")
+        .key("plain")
+        .upload_id(up.upload_id().unwrap())
+        .part_number(1)
+        .body(ByteStream::from_static(b"only part"))
+        .send()
+        .await
+        .unwrap();
+    let r = s3
+        .complete_multipart_upload()
+        .bucket("sums")
+        .key("plain")
+        .upload_id(up.upload_id().unwrap())
+        .checksum_crc32(crc32(b"only part"))
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .parts(
+                    CompletedPart::builder()
+                        .part_number(1)
+                        .e_tag(part.e_tag().unwrap())
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await;
+    assert_eq!(s3_err(r), (400, "InvalidRequest".into()));
 }

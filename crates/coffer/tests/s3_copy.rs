@@ -295,6 +295,17 @@ async fn tags_are_stored_counted_and_follow_the_tagging_directive() {
     assert_eq!(got.tag_count(), Some(3));
     assert_eq!(got.body.collect().await.unwrap().into_bytes().as_ref(), b"tagged");
 
+    // Directive values other than COPY and REPLACE are refused.
+    let r = s3
+        .copy_object()
+        .bucket("tags")
+        .key("x")
+        .copy_source("tags/src")
+        .tagging_directive(TaggingDirective::from("replace"))
+        .send()
+        .await;
+    assert_eq!(s3_err(r), (400, "InvalidArgument".into()));
+
     let eleven: Vec<String> = (0..11).map(|i| format!("k{i}=v")).collect();
     let r = s3
         .put_object()

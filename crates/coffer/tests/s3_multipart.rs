@@ -639,6 +639,20 @@ async fn get_and_head_by_part_number() {
         assert_eq!(head.content_length(), Some(i64::try_from(d.len()).unwrap()));
         start += d.len();
     }
+    // HEAD of a part is 206 on the wire, as AWS (s3s alone would say 200).
+    let url = s3
+        .head_object()
+        .bucket("pn")
+        .key("mp")
+        .part_number(2)
+        .presigned(
+            aws_sdk_s3::presigning::PresigningConfig::expires_in(std::time::Duration::from_secs(60)).unwrap(),
+        )
+        .await
+        .unwrap();
+    let resp = reqwest::Client::new().head(url.uri()).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 206);
+    assert_eq!(resp.headers()["x-amz-mp-parts-count"], "3");
     // Without partNumber there is no parts count, as AWS.
     let head = s3.head_object().bucket("pn").key("mp").send().await.unwrap();
     assert_eq!(head.parts_count(), None);
@@ -799,4 +813,59 @@ async fn list_multipart_uploads_pages_with_markers_delimiter_and_encoding() {
     assert_eq!(prefixes, ["a%20dir/", "z/"]);
     let keys: Vec<&str> = out.uploads().iter().map(|u| u.key().unwrap()).collect();
     assert_eq!(keys, ["k", "k", "plus%2Bkey"]);
+
+    // Many uploads under one prefix roll into one entry; max-uploads=0 is an empty page.
+    for i in 0..30 {
+        create(&s3, "mpl", &format!("a dir/many-{i:02}")).await;
+    }
+    let out = s3
+        .list_multipart_uploads()
+        .bucket("mpl")
+        .delimiter("/")
+        .max_uploads(2)
+        .send()
+        .await
+        .unwrap();
+    let prefixes: Vec<&str> = out
+        .common_prefixes()
+        .iter()
+        .map(|p| p.prefix().unwrap())
+        .collect();
+    let keys: Vec<&str> = out.uploads().iter().map(|u| u.key().unwrap()).collect();
+    assert_eq!((prefixes, keys), (vec!["a dir/"], vec!["k"]));
+    let out = s3
+        .list_multipart_uploads()
+        .bucket("mpl")
+        .max_uploads(0)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.uploads().is_empty());
+    assert_eq!(out.is_truncated(), Some(false));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_last_part_reads_as_empty() {
+    let server = Server::start();
+    let s3 = server.client();
+    create_bucket(&s3, "ep").await;
+    let first = bytes(5 * MIB, 4);
+    let id = create(&s3, "ep", "k").await;
+    let e1 = upload(&s3, "ep", "k", &id, 1, &first).await;
+    let e2 = upload(&s3, "ep", "k", &id, 2, b"").await;
+    complete(&s3, "ep", "k", &id, &[(1, &e1), (2, &e2)])
+        .await
+        .unwrap();
+    let got = s3
+        .get_object()
+        .bucket("ep")
+        .key("k")
+        .part_number(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.content_length(), Some(0));
+    assert_eq!(got.parts_count(), Some(2));
+    assert!(got.body.collect().await.unwrap().into_bytes().is_empty());
+    assert!(get(&s3, "ep", "k").await == first);
 }

@@ -53,7 +53,17 @@ pub(crate) async fn get_object_attributes(
     let v = s.store.head_object(&input.bucket, &input.key).await.s3()?;
 
     let checksum = (wants(ObjectAttributes::CHECKSUM) && !v.meta.checksums.is_empty()).then(|| {
+        // GetObjectAttributes writes a COMPOSITE checksum without its `-N` part count,
+        // unlike HeadObject and CompleteMultipartUpload.
+        let bare = |c: Option<String>| c.map(|c| c.split_once('-').map_or(c.clone(), |(b, _)| b.to_owned()));
         let sums = checksum_fields(&v.meta.checksums);
+        let sums = crate::convert::ChecksumFields {
+            crc32: bare(sums.crc32),
+            crc32c: bare(sums.crc32c),
+            crc64nvme: bare(sums.crc64nvme),
+            sha1: bare(sums.sha1),
+            sha256: bare(sums.sha256),
+        };
         Checksum {
             checksum_crc32: sums.crc32,
             checksum_crc32c: sums.crc32c,

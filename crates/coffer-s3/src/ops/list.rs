@@ -221,9 +221,16 @@ pub(crate) async fn list_multipart_uploads(
     };
     let mut entries: Vec<UploadEntry> = Vec::new();
     let mut truncated = false;
+    if limit == 0 {
+        s.store.bucket(&input.bucket).await.s3()?;
+        query.limit = 0;
+    }
     // Uploads rolled into a common prefix are read and passed over: uploads in progress
     // are few, so this stays cheaper than a skip-scan index for them.
     'pages: loop {
+        if query.limit == 0 {
+            break;
+        }
         let page = s.store.list_uploads(&query).await.s3()?;
         let exhausted = !page.truncated;
         for u in page.uploads {
@@ -239,6 +246,10 @@ pub(crate) async fn list_multipart_uploads(
             }
             match cp {
                 Some(cp) => {
+                    // Jump past the uploads under this prefix (keys are at most 1024
+                    // bytes; any that sort after this marker are still skipped above).
+                    query.key_marker = Some(format!("{cp}{}", "\u{10FFFF}".repeat(256)));
+                    query.upload_id_marker = None;
                     skip = Some(cp.clone());
                     entries.push(UploadEntry::Prefix(cp));
                 }

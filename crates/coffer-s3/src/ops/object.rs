@@ -94,6 +94,7 @@ macro_rules! object_output {
         let v: &ObjectVersion = $v;
         let selection: &Selection = $selection;
         let (length, content_range) = match selection.range {
+            Some((_, 0)) => (0, None),
             Some((start, len)) => (len, Some(format!("bytes {start}-{}/{}", start + len - 1, v.size))),
             None => (v.size, None),
         };
@@ -217,6 +218,7 @@ pub(crate) async fn head_object(
         &head.selection,
         checksum_mode(input.checksum_mode.as_ref())
     );
+    // A Content-Range makes this a 206 on the wire (`endpoint::partial_head`).
     Ok(S3Response::new(output))
 }
 
@@ -319,6 +321,18 @@ pub(crate) fn copy_source(source: &CopySource, conditions: Preconditions) -> S3R
     }
 }
 
+/// A COPY/REPLACE directive: absent means COPY; anything else is refused, as AWS does.
+fn is_replace(header: &str, value: Option<&str>) -> S3Result<bool> {
+    match value {
+        None | Some("COPY") => Ok(false),
+        Some("REPLACE") => Ok(true),
+        Some(other) => Err(s3_error!(
+            InvalidArgument,
+            "Unknown {header} value: {other}; it must be COPY or REPLACE"
+        )),
+    }
+}
+
 /// `If-Match` / `If-None-Match` on CopyObject's destination: s3s's CopyObjectInput has no
 /// fields for them, so they are read from the headers.
 fn copy_destination_condition(headers: &http::HeaderMap) -> S3Result<WriteCondition> {
@@ -343,15 +357,15 @@ pub(crate) async fn copy_object(
     let condition = copy_destination_condition(&req.headers)?;
     let input = req.input;
     let source = copy_source_of!(input)?;
-    let replace = input
-        .metadata_directive
-        .as_ref()
-        .is_some_and(|d| d.as_str() == "REPLACE");
+    let replace = is_replace(
+        "x-amz-metadata-directive",
+        input.metadata_directive.as_ref().map(MetadataDirective::as_str),
+    )?;
     let storage_class = storage_class_in(input.storage_class.clone());
-    let replace_tags = input
-        .tagging_directive
-        .as_ref()
-        .is_some_and(|d| d.as_str() == "REPLACE");
+    let replace_tags = is_replace(
+        "x-amz-tagging-directive",
+        input.tagging_directive.as_ref().map(TaggingDirective::as_str),
+    )?;
     let new_tags = if replace_tags {
         Some(tags_in(input.tagging.as_deref())?)
     } else {
