@@ -11,7 +11,9 @@ use futures::{Stream, StreamExt as _};
 use thiserror::Error;
 use tokio::sync::mpsc;
 
+use crate::crypt::Encryptor;
 use crate::digest::{ChecksumAlgorithm, Digests, Hasher};
+use crate::sealed::Encryption;
 use crate::store::{BlobStore, sync_dir};
 
 /// Writes move in large buffers: fewer syscalls and channel hops per byte.
@@ -67,6 +69,9 @@ pub struct IngestOptions {
     pub inline_threshold: usize,
     /// Bodies larger than this fail with [`IngestError::TooLarge`].
     pub max_size: u64,
+    /// Encrypt the stored bytes (blob or inline) with this key; digests are always of
+    /// the plaintext.
+    pub encryption: Option<Encryption>,
 }
 
 /// Where an ingested body went.
@@ -119,8 +124,18 @@ impl BlobStore {
                 let mut hasher = Hasher::new(&opts.algorithms);
                 hasher.update(&head);
                 let digests = hasher.finish(size);
+                let stored = match &opts.encryption {
+                    Some(enc) => {
+                        let mut sealed = Vec::with_capacity(head.len() + 64);
+                        let mut e = Encryptor::new(&enc.key, enc.part);
+                        e.push(&head, &mut sealed);
+                        e.finish(&mut sealed);
+                        Bytes::from(sealed)
+                    }
+                    None => head.freeze(),
+                };
                 return Ok(Ingested {
-                    stored: Stored::Inline(head.freeze()),
+                    stored: Stored::Inline(stored),
                     digests,
                 });
             }
@@ -132,7 +147,8 @@ impl BlobStore {
             .map_err(io::Error::other)??;
         let (tx, rx) = mpsc::channel::<Msg>(CHANNEL_DEPTH);
         let algorithms = opts.algorithms.clone();
-        let writer = tokio::task::spawn_blocking(move || write_blob(file, path, rx, &algorithms));
+        let encryptor = opts.encryption.as_ref().map(|e| Encryptor::new(&e.key, e.part));
+        let writer = tokio::task::spawn_blocking(move || write_blob(file, path, rx, &algorithms, encryptor));
 
         let mut pending = BytesMut::with_capacity(WRITE_BUFFER);
         pending.extend_from_slice(&head);
@@ -184,18 +200,32 @@ fn write_blob(
     path: PathBuf,
     mut rx: mpsc::Receiver<Msg>,
     algorithms: &[ChecksumAlgorithm],
+    mut encryptor: Option<Encryptor>,
 ) -> io::Result<Option<Digests>> {
     let mut hasher = Hasher::new(algorithms);
     let mut size = 0u64;
+    let mut sealed = Vec::new();
     let result = (|| {
         while let Some(msg) = rx.blocking_recv() {
             match msg {
                 Msg::Data(data) => {
                     hasher.update(&data);
-                    file.write_all(&data)?;
+                    match &mut encryptor {
+                        Some(e) => {
+                            sealed.clear();
+                            e.push(&data, &mut sealed);
+                            file.write_all(&sealed)?;
+                        }
+                        None => file.write_all(&data)?,
+                    }
                     size += data.len() as u64;
                 }
                 Msg::Commit => {
+                    if let Some(e) = encryptor.take() {
+                        sealed.clear();
+                        e.finish(&mut sealed);
+                        file.write_all(&sealed)?;
+                    }
                     // The data must be on stable storage before any metadata points at it.
                     file.sync_all()?;
                     // And the file's directory entry, or a crash could lose the name.
@@ -234,6 +264,7 @@ mod tests {
             algorithms: vec![ChecksumAlgorithm::Crc32c],
             inline_threshold: inline,
             max_size: 1 << 40,
+            encryption: None,
         }
     }
 
@@ -279,6 +310,79 @@ mod tests {
         assert_eq!(read_all(&store, id, data.len() as u64).await, data);
         let mut tail = store.read(id, 2_999_990, 10).await.unwrap();
         assert_eq!(tail.next().await.unwrap().unwrap().as_ref(), &data[2_999_990..]);
+    }
+
+    #[tokio::test]
+    async fn encrypted_bodies_hold_no_plaintext_and_read_back_in_ranges() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open(dir.path().join("blobs")).unwrap();
+        let enc = Encryption {
+            key: crate::crypt::SecretKey::generate(),
+            part: 7,
+        };
+        let pattern = b"PLAINTEXT-PATTERN-";
+        let data: Vec<u8> = pattern.iter().copied().cycle().take(1_000_003).collect();
+        let o = IngestOptions {
+            encryption: Some(enc.clone()),
+            ..opts(1024)
+        };
+        let chunks = data
+            .chunks(100_000)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let got = store.ingest(body(chunks), &o).await.unwrap();
+        let Stored::Blob(id) = &got.stored else {
+            panic!("expected a blob")
+        };
+        assert_eq!(got.digests.size, data.len() as u64);
+        let on_disk = std::fs::read(store.path_of(id).unwrap()).unwrap();
+        assert_eq!(
+            on_disk.len() as u64,
+            crate::crypt::encrypted_len(data.len() as u64)
+        );
+        assert!(
+            !on_disk.windows(pattern.len()).any(|w| w == pattern),
+            "plaintext on disk"
+        );
+        for (start, len) in [(0u64, 1_000_003u64), (65_530, 20), (999_000, 1003), (5, 0)] {
+            let mut r = store
+                .read_sealed(id, &enc, data.len() as u64, start, len)
+                .await
+                .unwrap();
+            let mut out = Vec::new();
+            while let Some(c) = r.next().await {
+                out.extend_from_slice(&c.unwrap());
+            }
+            let (s0, l0) = (usize::try_from(start).unwrap(), usize::try_from(len).unwrap());
+            assert!(out == data[s0..s0 + l0], "range {start}+{len}");
+        }
+        // Inline bodies are sealed too.
+        let small = store
+            .ingest(body(vec![Ok(Bytes::from_static(b"PLAINTEXT-PATTERN-small"))]), &o)
+            .await
+            .unwrap();
+        let Stored::Inline(sealed) = &small.stored else {
+            panic!("expected inline")
+        };
+        assert!(!sealed.windows(pattern.len()).any(|w| w == pattern));
+        let plain = crate::open_inline(&enc, 23, sealed, 0, 23).unwrap();
+        assert_eq!(plain.as_ref(), b"PLAINTEXT-PATTERN-small");
+        // A flipped byte on disk fails the read instead of returning wrong bytes.
+        let mut bad = on_disk.clone();
+        bad[200_000] ^= 0x40;
+        std::fs::write(store.path_of(id).unwrap(), &bad).unwrap();
+        let mut r = store
+            .read_sealed(id, &enc, data.len() as u64, 0, data.len() as u64)
+            .await
+            .unwrap();
+        let mut failed = false;
+        while let Some(c) = r.next().await {
+            if c.is_err() {
+                failed = true;
+                break;
+            }
+        }
+        assert!(failed, "tampering must surface as an error");
     }
 
     #[tokio::test]

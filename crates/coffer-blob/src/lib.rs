@@ -16,12 +16,15 @@
 //! - Memory per write is bounded by the channel depth times the write buffer size,
 //!   whatever the object size.
 
+pub mod crypt;
 mod digest;
 mod ingest;
 mod multipart_checksum;
+mod sealed;
 mod store;
 
 pub use digest::{ChecksumAlgorithm, Digests, Hasher};
 pub use ingest::{BodyError, BodyStream, IngestError, IngestOptions, Ingested, Stored};
 pub use multipart_checksum::{ChecksumType, CombineError, composite, full_object};
+pub use sealed::{Encryption, open_inline};
 pub use store::{BlobReader, BlobStore};

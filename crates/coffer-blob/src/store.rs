@@ -42,7 +42,7 @@ impl BlobStore {
         &self.root
     }
 
-    fn path_of(&self, id: &BlobId) -> io::Result<PathBuf> {
+    pub(crate) fn path_of(&self, id: &BlobId) -> io::Result<PathBuf> {
         let s = id.0.as_str();
         // Ids are ours (32 hex digits); anything else must never reach the filesystem.
         if s.len() < 8 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
