@@ -12,6 +12,7 @@ mod conditions;
 mod error;
 mod gc;
 mod integrity;
+mod keyring;
 mod list;
 mod multipart;
 mod names;
@@ -25,6 +26,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use coffer_meta::{BlobId, MetaStore};
 
+pub use coffer_blob::crypt::SecretKey;
 pub use coffer_blob::{BlobStore, BodyError, BodyStream, ChecksumAlgorithm, ChecksumType, Hasher};
 pub use coffer_meta as meta;
 pub use coffer_meta::{
@@ -35,6 +37,7 @@ pub use conditions::{ETagMatch, Preconditions};
 pub use error::{CoreError, CoreResult};
 pub use gc::GcReport;
 pub use integrity::{ExpectedChecksum, ExpectedValue, Integrity};
+pub use keyring::{Keyring, SSE_S3, key_id};
 pub use list::{ListObjectsRequest, UploadsPage};
 pub use multipart::{CompletePart, CompletedUpload, UploadPartResult};
 pub use names::{
@@ -78,12 +81,43 @@ pub struct Store {
     meta: Arc<dyn MetaStore>,
     blobs: BlobStore,
     config: StoreConfig,
+    /// Master keys: with them every new object is encrypted at rest (SSE-S3).
+    keyring: Option<Arc<Keyring>>,
 }
 
 impl Store {
+    /// A store that writes plaintext (objects already encrypted cannot be read).
     #[must_use]
     pub fn new(meta: Arc<dyn MetaStore>, blobs: BlobStore, config: StoreConfig) -> Self {
-        Self { meta, blobs, config }
+        Self {
+            meta,
+            blobs,
+            config,
+            keyring: None,
+        }
+    }
+
+    /// Encrypts every new object at rest under data keys sealed by `keyring`.
+    #[must_use]
+    pub fn with_keyring(mut self, keyring: Keyring) -> Self {
+        self.keyring = Some(Arc::new(keyring));
+        self
+    }
+
+    /// Whether new objects are encrypted at rest.
+    #[must_use]
+    pub fn encrypts(&self) -> bool {
+        self.keyring.is_some()
+    }
+
+    /// A data key and SSE record for a new object, when encryption is on.
+    fn new_sse(&self) -> CoreResult<Option<(coffer_blob::crypt::SecretKey, coffer_meta::SseParams)>> {
+        self.keyring.as_deref().map(Keyring::new_data_key).transpose()
+    }
+
+    /// How part `part` (0: a whole object) of an object with `meta` is encrypted.
+    fn encryption_of(&self, meta: &ObjectMeta, part: u32) -> CoreResult<Option<coffer_blob::Encryption>> {
+        keyring::encryption_of(self.keyring.as_deref(), meta, part)
     }
 
     /// The limits in force.

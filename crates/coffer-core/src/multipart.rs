@@ -116,6 +116,8 @@ impl Store {
             meta.checksum_algorithm = Some(algorithm.as_str().to_owned());
             meta.checksum_type = Some(kind.as_str().to_owned());
         }
+        // One data key for the whole upload; each part is its own encrypted stream.
+        meta.sse = self.new_sse()?.map(|(_, params)| params);
         let upload = UploadRecord {
             upload_id: uuid::Uuid::new_v4().simple().to_string(),
             bucket: bucket.to_owned(),
@@ -169,7 +171,8 @@ impl Store {
                 }
             }
         }
-        let staged = self.stage(body, integrity, false).await?;
+        let encryption = self.encryption_of(&upload.meta, number)?;
+        let staged = self.stage(body, integrity, false, encryption).await?;
         let Stored::Blob(blob) = staged.stored.clone() else {
             return Err(CoreError::Internal("a part was not stored as a blob".into()));
         };

@@ -5,7 +5,7 @@ use std::io;
 use std::pin::Pin;
 
 use bytes::Bytes;
-use coffer_blob::{ChecksumAlgorithm, IngestOptions, Ingested, Stored};
+use coffer_blob::{ChecksumAlgorithm, Encryption, IngestOptions, Ingested, Stored};
 use coffer_meta::{Checksums, NULL_VERSION, ObjectData, ObjectMeta, ObjectVersion, PartData, WriteCondition};
 use futures::{Stream, StreamExt as _, TryStreamExt as _};
 
@@ -80,11 +80,13 @@ impl Store {
         body: BodyStream,
         integrity: Integrity,
         inline: bool,
+        encryption: Option<Encryption>,
     ) -> CoreResult<Ingested> {
         let opts = IngestOptions {
             algorithms: integrity.algorithms(),
             inline_threshold: if inline { self.config.inline_threshold } else { 0 },
             max_size: self.config.max_object_size,
+            encryption,
         };
         let ingested = self.blobs.ingest(body, &opts).await?;
         if let Err(e) = integrity.verify(&ingested.digests) {
@@ -150,9 +152,15 @@ impl Store {
         // condition already refuses.
         self.bucket(&req.bucket).await?;
         self.precheck(&req.bucket, &req.key, &req.condition).await?;
-        let staged = self.stage(req.body, req.integrity, true).await?;
+        let sse = self.new_sse()?;
+        let encryption = sse.as_ref().map(|(key, _)| Encryption {
+            key: key.clone(),
+            part: 0,
+        });
+        let staged = self.stage(req.body, req.integrity, true, encryption).await?;
         let mut meta = req.meta;
         meta.checksums = staged.digests.checksums.clone();
+        meta.sse = sse.map(|(_, params)| params);
         let version = new_version(req.bucket, req.key, &staged, meta, req.storage_class);
         let result = PutResult {
             etag: version.etag.clone(),
@@ -172,24 +180,50 @@ impl Store {
     ) -> CoreResult<ObjectBody> {
         match &version.data {
             ObjectData::Inline(data) => {
-                let from = usize::try_from(start).map_err(|_| CoreError::InvalidRange)?;
-                let to = usize::try_from(start + len).map_err(|_| CoreError::InvalidRange)?;
-                let slice = Bytes::copy_from_slice(data.get(from..to).ok_or_else(|| {
-                    CoreError::Internal(format!(
-                        "inline data of {}/{} is shorter than its size",
-                        version.bucket, version.key
-                    ))
-                })?);
+                let slice = match self.encryption_of(&version.meta, 0)? {
+                    Some(enc) => {
+                        coffer_blob::open_inline(&enc, version.size, data, start, len).map_err(|e| {
+                            CoreError::Internal(format!("{}/{}: {e}", version.bucket, version.key))
+                        })?
+                    }
+                    None => {
+                        let from = usize::try_from(start).map_err(|_| CoreError::InvalidRange)?;
+                        let to = usize::try_from(start + len).map_err(|_| CoreError::InvalidRange)?;
+                        Bytes::copy_from_slice(data.get(from..to).ok_or_else(|| {
+                            CoreError::Internal(format!(
+                                "inline data of {}/{} is shorter than its size",
+                                version.bucket, version.key
+                            ))
+                        })?)
+                    }
+                };
                 Ok(Box::pin(futures::stream::once(async move { Ok(slice) })))
             }
-            ObjectData::Blob(id) => Ok(self.blobs.read(id, start, len).await?),
+            ObjectData::Blob(id) => match self.encryption_of(&version.meta, 0)? {
+                Some(enc) => Ok(self.blobs.read_sealed(id, &enc, version.size, start, len).await?),
+                None => Ok(self.blobs.read(id, start, len).await?),
+            },
             ObjectData::Parts(parts) => {
+                let sizes: std::collections::HashMap<u32, u64> =
+                    parts.iter().map(|p| (p.number, p.size)).collect();
                 let segments = segments_of(parts, start, len);
+                // The parts share the upload's data key; each is its own stream.
+                let key = self.encryption_of(&version.meta, 0)?.map(|e| e.key);
                 let blobs = self.blobs.clone();
                 let body = futures::stream::iter(segments)
-                    .then(move |(id, offset, n)| {
+                    .then(move |(id, number, offset, n)| {
                         let blobs = blobs.clone();
-                        async move { blobs.read(&id, offset, n).await }
+                        let key = key.clone();
+                        let size = sizes.get(&number).copied().unwrap_or_default();
+                        async move {
+                            match key {
+                                Some(key) => {
+                                    let enc = Encryption { key, part: number };
+                                    blobs.read_sealed(&id, &enc, size, offset, n).await
+                                }
+                                None => blobs.read(&id, offset, n).await,
+                            }
+                        }
                     })
                     .try_flatten();
                 Ok(Box::pin(body))
@@ -263,9 +297,15 @@ impl Store {
             }),
         };
         let body = self.open_body(&src, 0, src.size).await?;
-        let staged = self.stage(io_to_body(body), integrity, true).await?;
+        let sse = self.new_sse()?;
+        let encryption = sse.as_ref().map(|(key, _)| Encryption {
+            key: key.clone(),
+            part: 0,
+        });
+        let staged = self.stage(io_to_body(body), integrity, true, encryption).await?;
         meta.checksums = staged.digests.checksums.clone();
         meta.checksum_type = None;
+        meta.sse = sse.map(|(_, params)| params);
         let class = storage_class.or_else(|| Some(src.storage_class.clone()));
         let version = new_version(bucket, key, &staged, meta, class);
         let result = PutResult {
@@ -308,8 +348,9 @@ fn new_version(
     }
 }
 
-/// The `(blob, offset, length)` pieces of parts that cover `[start, start + len)`.
-fn segments_of(parts: &[PartData], start: u64, len: u64) -> Vec<(coffer_meta::BlobId, u64, u64)> {
+/// The `(blob, part number, offset, length)` pieces of parts that cover
+/// `[start, start + len)`.
+fn segments_of(parts: &[PartData], start: u64, len: u64) -> Vec<(coffer_meta::BlobId, u32, u64, u64)> {
     let end = start + len;
     let mut out = Vec::new();
     let mut part_start = 0u64;
@@ -318,7 +359,7 @@ fn segments_of(parts: &[PartData], start: u64, len: u64) -> Vec<(coffer_meta::Bl
         if part_end > start && part_start < end && part.size > 0 {
             let from = start.max(part_start);
             let to = end.min(part_end);
-            out.push((part.blob.clone(), from - part_start, to - from));
+            out.push((part.blob.clone(), part.number, from - part_start, to - from));
         }
         part_start = part_end;
         if part_start >= end {
@@ -346,8 +387,11 @@ mod tests {
     #[test]
     fn segments_cross_part_boundaries() {
         let parts = [part(1, 10), part(2, 10), part(3, 5)];
-        let ids =
-            |v: Vec<(BlobId, u64, u64)>| v.into_iter().map(|(id, o, n)| (id.0, o, n)).collect::<Vec<_>>();
+        let ids = |v: Vec<(BlobId, u32, u64, u64)>| {
+            v.into_iter()
+                .map(|(id, _, o, n)| (id.0, o, n))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(
             ids(segments_of(&parts, 0, 25)),
             [("1".into(), 0, 10), ("2".into(), 0, 10), ("3".into(), 0, 5)]

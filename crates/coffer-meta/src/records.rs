@@ -107,6 +107,13 @@ pub struct SseParams {
     /// The KMS key id, for `aws:kms`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
+    /// The object's random data key, sealed (base64) by the key `sealed_by` names. The
+    /// stored bytes are in the encrypted body format of `coffer_blob::crypt`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_key: Option<String>,
+    /// The id of the key that sealed `sealed_key` (a master key's fingerprint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_by: Option<String>,
 }
 
 /// Object Lock state of a version (set by the object-lock issue).

@@ -165,3 +165,40 @@ pub(crate) fn tags_in(tagging: Option<&str>) -> s3s::S3Result<std::collections::
     }
     Ok(tags)
 }
+
+/// `x-amz-server-side-encryption` for a response: the object's stored algorithm.
+pub(crate) fn sse_out(meta: &ObjectMeta) -> Option<s3s::dto::ServerSideEncryption> {
+    meta.sse
+        .as_ref()
+        .map(|s| s3s::dto::ServerSideEncryption::from(s.algorithm.clone()))
+}
+
+/// `x-amz-server-side-encryption` for a write the store just encrypted (SSE-S3).
+pub(crate) fn sse_written(encrypted: bool) -> Option<s3s::dto::ServerSideEncryption> {
+    encrypted.then(|| s3s::dto::ServerSideEncryption::from(coffer_core::SSE_S3.to_owned()))
+}
+
+/// The encryption a write asks for. SSE-S3 (`AES256`, or nothing) is what every object
+/// gets; SSE-KMS and SSE-C are not built yet and must not pass as if they were.
+pub(crate) fn sse_request(
+    sse: Option<&s3s::dto::ServerSideEncryption>,
+    customer_algorithm: Option<&str>,
+) -> s3s::S3Result<()> {
+    if customer_algorithm.is_some() {
+        return Err(s3s::s3_error!(
+            NotImplemented,
+            "Server-side encryption with customer-provided keys (SSE-C) is not implemented yet"
+        ));
+    }
+    match sse.map(s3s::dto::ServerSideEncryption::as_str) {
+        None | Some("AES256") => Ok(()),
+        Some("aws:kms" | "aws:kms:dsse") => Err(s3s::s3_error!(
+            NotImplemented,
+            "Server-side encryption with KMS keys (SSE-KMS) is not implemented yet"
+        )),
+        Some(other) => Err(s3s::s3_error!(
+            InvalidArgument,
+            "The encryption method specified is not supported: {other}"
+        )),
+    }
+}

@@ -48,8 +48,16 @@ pub struct ServeArgs {
     #[arg(long, env = "COFFER_DOMAIN", value_name = "DOMAIN", value_delimiter = ',')]
     pub domain: Vec<String>,
 
-    /// TOML file with any of the keys: address, data-dir, region, domain, inline-threshold,
-    /// gc-grace-secs.
+    /// File holding the master key that seals every object's data key (base64 of 32
+    /// bytes, e.g. from `openssl rand -base64 32`). COFFER_MASTER_KEY (the key itself)
+    /// wins over it; without either, `<data-dir>/master.key` is used, generated on first
+    /// start. COFFER_PREVIOUS_MASTER_KEYS (comma-separated) keeps older keys able to read
+    /// the objects they sealed.
+    #[arg(long, env = "COFFER_MASTER_KEY_FILE", value_name = "FILE")]
+    pub master_key_file: Option<PathBuf>,
+
+    /// TOML file with any of the keys: address, data-dir, region, domain, master-key-file,
+    /// inline-threshold, gc-grace-secs.
     #[arg(long, env = "COFFER_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 

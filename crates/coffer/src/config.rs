@@ -19,6 +19,8 @@ struct FileConfig {
     region: Option<String>,
     /// One domain or a list.
     domain: Option<OneOrMany>,
+    #[serde(alias = "master_key_file")]
+    master_key_file: Option<PathBuf>,
     #[serde(alias = "inline_threshold")]
     inline_threshold: Option<usize>,
     #[serde(alias = "gc_grace_secs")]
@@ -49,6 +51,8 @@ pub struct ServeConfig {
     pub region: String,
     /// Base domains of virtual-hosted-style requests.
     pub domains: Vec<String>,
+    /// Where the master key is, when not in the data dir.
+    pub master_key_file: Option<PathBuf>,
     pub inline_threshold: usize,
     pub gc_grace: Duration,
 }
@@ -78,6 +82,7 @@ impl ServeConfig {
             } else {
                 args.domain
             },
+            master_key_file: args.master_key_file.or(file.master_key_file),
             inline_threshold: args
                 .inline_threshold
                 .or(file.inline_threshold)
@@ -95,7 +100,7 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| {
         format!(
-            "{} is not a valid config file (allowed keys: address, data-dir, region, domain, inline-threshold, gc-grace-secs)",
+            "{} is not a valid config file (allowed keys: address, data-dir, region, domain, master-key-file, inline-threshold, gc-grace-secs)",
             path.display()
         )
     })
@@ -113,6 +118,7 @@ mod tests {
             region: region.map(str::to_owned),
             config,
             domain: Vec::new(),
+            master_key_file: None,
             inline_threshold: None,
             gc_grace_secs: None,
         }

@@ -4,6 +4,7 @@ mod cli;
 mod config;
 mod credentials;
 mod datadir;
+mod master_key;
 mod server;
 
 use std::io::IsTerminal as _;

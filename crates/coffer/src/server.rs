@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 use crate::config::ServeConfig;
 use crate::credentials::{self, Origin};
 use crate::datadir;
+use crate::master_key::{self, KeyOrigin};
 
 /// In-flight requests get this long to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
@@ -71,9 +72,11 @@ fn plain(status: hyper::StatusCode, text: &'static str) -> hyper::Response<Respo
     resp
 }
 
-/// Opens the store in `config.data_dir`.
-pub fn open_store(config: &ServeConfig) -> anyhow::Result<Store> {
+/// Opens the store in `config.data_dir`, encrypting at rest with the master key.
+pub fn open_store(config: &ServeConfig) -> anyhow::Result<(Store, KeyOrigin)> {
     datadir::prepare(&config.data_dir)?;
+    let (keyring, key_origin) =
+        master_key::load_or_create(&config.data_dir, config.master_key_file.as_deref())?;
     let meta_path = config.data_dir.join("meta.sqlite");
     let meta = SqliteMetaStore::open(&meta_path)
         .with_context(|| format!("cannot open the metadata database {}", meta_path.display()))?;
@@ -83,7 +86,8 @@ pub fn open_store(config: &ServeConfig) -> anyhow::Result<Store> {
         gc_grace: config.gc_grace,
         ..StoreConfig::default()
     };
-    Ok(Store::new(Arc::new(meta), blobs, store_config))
+    let store = Store::new(Arc::new(meta), blobs, store_config).with_keyring(keyring);
+    Ok((store, key_origin))
 }
 
 async fn collect_garbage(store: &Store) {
@@ -123,7 +127,7 @@ async fn shutdown_signal() {
 }
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
-    let store = open_store(&config)?;
+    let (store, key_origin) = open_store(&config)?;
     let (creds, origin) = credentials::load_or_create(&config.data_dir)?;
     collect_garbage(&store).await;
 
@@ -150,6 +154,19 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
             credentials::stored_path(&config.data_dir).display()
         ),
         Origin::Environment => {}
+    }
+    match &key_origin {
+        KeyOrigin::Generated(path) => println!(
+            "\n!! Coffer generated the master key that encrypts every object at rest: {}\n             !! BACK IT UP NOW, somewhere other than this disk. Without it no object can be read.\n             !! (Or run with COFFER_MASTER_KEY set to a key you keep elsewhere.)\n",
+            path.display()
+        ),
+        KeyOrigin::File(path) => println!(
+            "Objects are encrypted at rest with the master key in {}.",
+            path.display()
+        ),
+        KeyOrigin::Environment => {
+            println!("Objects are encrypted at rest with the master key from COFFER_MASTER_KEY.")
+        }
     }
     println!(
         "Coffer is serving S3 at {endpoint_url} (data in {})",

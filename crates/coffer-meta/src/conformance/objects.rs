@@ -92,6 +92,8 @@ fn rich_meta() -> ObjectMeta {
         sse: Some(SseParams {
             algorithm: "aws:kms".to_owned(),
             key_id: Some("key-1".to_owned()),
+            sealed_key: Some("c2VhbGVk".to_owned()),
+            sealed_by: Some("kms:key-1".to_owned()),
         }),
         lock: Some(LockState {
             mode: Some("GOVERNANCE".to_owned()),

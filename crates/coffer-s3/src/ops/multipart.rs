@@ -7,8 +7,8 @@ use s3s::{S3Request, S3Response, S3Result, s3_error};
 
 use crate::body::request_body;
 use crate::convert::{
-    checksum_choice_in, checksum_fields, checksum_type_out, checksums_in, etag, object_meta_of,
-    storage_class_in, tags_in, timestamp,
+    checksum_choice_in, checksum_fields, checksum_type_out, checksums_in, etag, object_meta_of, sse_out,
+    sse_request, sse_written, storage_class_in, tags_in, timestamp,
 };
 use crate::error::CoreResultExt as _;
 use crate::integrity::integrity;
@@ -29,6 +29,10 @@ pub(crate) async fn create_multipart_upload(
     req: S3Request<CreateMultipartUploadInput>,
 ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
     let input = req.input;
+    sse_request(
+        input.server_side_encryption.as_ref(),
+        input.sse_customer_algorithm.as_deref(),
+    )?;
     let tags = tags_in(input.tagging.as_deref())?;
     let mut meta = object_meta_of!(input);
     meta.tags = tags;
@@ -48,6 +52,7 @@ pub(crate) async fn create_multipart_upload(
         .await
         .s3()?;
     Ok(S3Response::new(CreateMultipartUploadOutput {
+        server_side_encryption: sse_out(&upload.meta),
         checksum_algorithm: upload
             .meta
             .checksum_algorithm
@@ -68,6 +73,7 @@ pub(crate) async fn upload_part(
     let integrity = integrity(&req.headers, req.trailing_headers.clone())?;
     let input = req.input;
     refuse_oversized(s, input.content_length)?;
+    sse_request(None, input.sse_customer_algorithm.as_deref())?;
     let number = part_number(input.part_number)?;
     let part = s
         .store
@@ -83,6 +89,7 @@ pub(crate) async fn upload_part(
         .s3()?;
     let sums = checksum_fields(&part.checksums);
     Ok(S3Response::new(UploadPartOutput {
+        server_side_encryption: sse_written(s.store.encrypts()),
         e_tag: Some(etag(&part.etag)),
         checksum_crc32: sums.crc32,
         checksum_crc32c: sums.crc32c,
@@ -197,6 +204,7 @@ pub(crate) async fn complete_multipart_upload(
         .s3()?;
     let sums = checksum_fields(&done.checksums);
     Ok(S3Response::new(CompleteMultipartUploadOutput {
+        server_side_encryption: sse_written(s.store.encrypts()),
         checksum_crc32: sums.crc32,
         checksum_crc32c: sums.crc32c,
         checksum_crc64nvme: sums.crc64nvme,

@@ -9,8 +9,8 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 
 use crate::body::{request_body, response_body};
 use crate::convert::{
-    checksum_fields, checksum_type_out, etag, object_meta_of, parse_http_date, storage_class_in,
-    storage_class_out, tags_in, timestamp, user_metadata,
+    checksum_fields, checksum_type_out, etag, object_meta_of, parse_http_date, sse_out, sse_request,
+    sse_written, storage_class_in, storage_class_out, tags_in, timestamp, user_metadata,
 };
 use crate::error::CoreResultExt as _;
 use crate::integrity::integrity;
@@ -38,6 +38,10 @@ pub(crate) async fn put_object(
     let integrity = integrity(&req.headers, req.trailing_headers.clone())?;
     let input = req.input;
     refuse_oversized(s, input.content_length)?;
+    sse_request(
+        input.server_side_encryption.as_ref(),
+        input.sse_customer_algorithm.as_deref(),
+    )?;
     let condition = write_condition(input.if_none_match.as_ref(), input.if_match.as_ref());
     let tags = tags_in(input.tagging.as_deref())?;
     let mut meta = object_meta_of!(input);
@@ -57,6 +61,7 @@ pub(crate) async fn put_object(
         checksum_type: (!written.checksums.is_empty())
             .then(|| checksum_type_out(coffer_core::ChecksumType::FullObject)),
         e_tag: Some(etag(&written.etag)),
+        server_side_encryption: sse_written(s.store.encrypts()),
         checksum_crc32: sums.crc32,
         checksum_crc32c: sums.crc32c,
         checksum_crc64nvme: sums.crc64nvme,
@@ -122,6 +127,7 @@ macro_rules! object_output {
             checksum_sha1: sums.sha1,
             checksum_sha256: sums.sha256,
             checksum_type: if $checksum_mode { selection.checksum_type.map(checksum_type_out) } else { None },
+            server_side_encryption: sse_out(&v.meta),
             ..Default::default()
         }
     }};
@@ -130,6 +136,18 @@ macro_rules! object_output {
 fn only_null_version(version_id: Option<&str>) -> S3Result<()> {
     if version_id.is_some_and(|v| v != "null") {
         return Err(s3_error!(NoSuchVersion, "The specified version does not exist."));
+    }
+    Ok(())
+}
+
+/// No object is encrypted with a customer key (SSE-C is not built), so such headers on
+/// a read are refused as AWS refuses them for an object that is not SSE-C.
+fn no_customer_key(customer_algorithm: Option<&str>) -> S3Result<()> {
+    if customer_algorithm.is_some() {
+        return Err(s3_error!(
+            InvalidRequest,
+            "The encryption parameters are not applicable to this object."
+        ));
     }
     Ok(())
 }
@@ -186,6 +204,7 @@ pub(crate) async fn get_object(
 ) -> S3Result<S3Response<GetObjectOutput>> {
     let input = req.input;
     only_null_version(input.version_id.as_deref())?;
+    no_customer_key(input.sse_customer_algorithm.as_deref())?;
     let read = read_request!(input);
     let got = s.store.get_object(&input.bucket, &input.key, &read).await.s3()?;
     let output = object_output!(
@@ -206,6 +225,7 @@ pub(crate) async fn head_object(
 ) -> S3Result<S3Response<HeadObjectOutput>> {
     let input = req.input;
     only_null_version(input.version_id.as_deref())?;
+    no_customer_key(input.sse_customer_algorithm.as_deref())?;
     let read = read_request!(input);
     let head = s
         .store
@@ -356,6 +376,11 @@ pub(crate) async fn copy_object(
 ) -> S3Result<S3Response<CopyObjectOutput>> {
     let condition = copy_destination_condition(&req.headers)?;
     let input = req.input;
+    sse_request(
+        input.server_side_encryption.as_ref(),
+        input.sse_customer_algorithm.as_deref(),
+    )?;
+    no_customer_key(input.copy_source_sse_customer_algorithm.as_deref())?;
     let source = copy_source_of!(input)?;
     let replace = is_replace(
         "x-amz-metadata-directive",
@@ -387,6 +412,7 @@ pub(crate) async fn copy_object(
         .s3()?;
     let sums = checksum_fields(&written.checksums);
     Ok(S3Response::new(CopyObjectOutput {
+        server_side_encryption: sse_written(s.store.encrypts()),
         copy_object_result: Some(CopyObjectResult {
             e_tag: Some(etag(&written.etag)),
             last_modified: Some(timestamp(written.last_modified_ms)),

@@ -28,10 +28,16 @@ impl Server {
 
     /// A server on `data_dir`, with extra `serve` arguments.
     pub fn start_in(data_dir: &Path, extra: &[&str]) -> Self {
+        Self::start_with_env(data_dir, extra, &[])
+    }
+
+    /// A server on `data_dir`, with extra `serve` arguments and environment variables.
+    pub fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_coffer"))
             .args(["serve", "--address", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .args(extra)
+            .envs(env.iter().copied())
             .env("COFFER_ROOT_ACCESS_KEY", ACCESS_KEY)
             .env("COFFER_ROOT_SECRET_KEY", SECRET_KEY)
             .env("COFFER_LOG", "warn")

@@ -1,0 +1,131 @@
+//! The master keys that seal each object's data key (SSE-S3), and the seal/open of data
+//! keys. Knows nothing of where the keys come from (the binary loads them).
+
+use std::collections::HashMap;
+
+use coffer_blob::Encryption;
+use coffer_blob::crypt::SecretKey;
+use coffer_meta::{ObjectMeta, SseParams};
+use sha2::Digest as _;
+
+use crate::error::{CoreError, CoreResult};
+
+/// SSE-S3's algorithm name.
+pub const SSE_S3: &str = "AES256";
+
+/// The current master key, and earlier ones kept to open data keys they sealed until a
+/// rotation re-seals them.
+pub struct Keyring {
+    current: String,
+    keys: HashMap<String, SecretKey>,
+}
+
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Keyring")
+            .field("current", &self.current)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A master key's public fingerprint: what objects record as the key that sealed them.
+#[must_use]
+pub fn key_id(key: &SecretKey) -> String {
+    let mut h = sha2::Sha256::new();
+    h.update(b"coffer-master-key-id-v1\0");
+    h.update(key.as_bytes());
+    format!("mk-{}", &hex::encode(h.finalize())[..16])
+}
+
+impl Keyring {
+    /// A keyring whose current master key is `current`; `previous` keys can still open.
+    #[must_use]
+    pub fn new(current: SecretKey, previous: Vec<SecretKey>) -> Self {
+        let id = key_id(&current);
+        let mut keys: HashMap<String, SecretKey> = previous.into_iter().map(|k| (key_id(&k), k)).collect();
+        keys.insert(id.clone(), current);
+        Self { current: id, keys }
+    }
+
+    /// The id of the master key new objects are sealed with.
+    #[must_use]
+    pub fn current_id(&self) -> &str {
+        &self.current
+    }
+
+    /// A new data key for an object, with the SSE record that keeps it sealed.
+    pub(crate) fn new_data_key(&self) -> CoreResult<(SecretKey, SseParams)> {
+        let master = self
+            .keys
+            .get(&self.current)
+            .ok_or_else(|| CoreError::Internal("the current master key is missing".into()))?;
+        let data_key = SecretKey::generate();
+        let sealed = master.seal(&data_key, &self.current);
+        Ok((
+            data_key,
+            SseParams {
+                algorithm: SSE_S3.to_owned(),
+                key_id: None,
+                sealed_key: Some(sealed),
+                sealed_by: Some(self.current.clone()),
+            },
+        ))
+    }
+
+    /// Opens the data key an SSE record holds.
+    pub(crate) fn open(&self, sse: &SseParams) -> CoreResult<SecretKey> {
+        let (Some(sealed), Some(by)) = (&sse.sealed_key, &sse.sealed_by) else {
+            return Err(CoreError::Internal(
+                "an encrypted object has no sealed data key".into(),
+            ));
+        };
+        let master = self.keys.get(by).ok_or_else(|| {
+            CoreError::Internal(format!(
+                "object data key sealed by master key {by}, which is not loaded (restore it, or pass it as a previous master key)"
+            ))
+        })?;
+        master
+            .open(sealed, by)
+            .map_err(|e| CoreError::Internal(format!("opening a data key sealed by {by}: {e}")))
+    }
+}
+
+/// How the bytes of part `part` (0 for a single PUT) of an object with `meta` were
+/// encrypted, or `None` for an object stored before encryption at rest.
+pub(crate) fn encryption_of(
+    keyring: Option<&Keyring>,
+    meta: &ObjectMeta,
+    part: u32,
+) -> CoreResult<Option<Encryption>> {
+    let Some(sse) = meta.sse.as_ref().filter(|s| s.sealed_key.is_some()) else {
+        return Ok(None);
+    };
+    let keyring = keyring.ok_or_else(|| {
+        CoreError::Internal("an encrypted object was read by a store without master keys".into())
+    })?;
+    Ok(Some(Encryption {
+        key: keyring.open(sse)?,
+        part,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn rotation_keeps_old_objects_readable() {
+        let old = SecretKey::generate();
+        let ring = Keyring::new(old.clone(), Vec::new());
+        let (data_key, sse) = ring.new_data_key().unwrap();
+        assert_eq!(sse.sealed_by.as_deref(), Some(key_id(&old).as_str()));
+
+        let new = SecretKey::generate();
+        let rotated = Keyring::new(new.clone(), vec![old]);
+        assert_eq!(rotated.open(&sse).unwrap(), data_key);
+        assert_ne!(rotated.current_id(), sse.sealed_by.as_deref().unwrap());
+        let without_old = Keyring::new(new, Vec::new());
+        assert!(without_old.open(&sse).is_err());
+    }
+}

@@ -1,0 +1,58 @@
+"""Encryption at rest as the aws CLI and boto3 see it: SSE-S3 on every object, the
+`--sse AES256` and `ServerSideEncryption` paths, and modes not built yet refused."""
+
+import json
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+
+from e2e_util import MiB, error_code, write_random_file
+
+
+def test_every_object_reports_sse_s3(s3, bucket, tmp_path):
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"no sse asked for")
+    head = s3.head_object(Bucket=bucket, Key="plain")
+    assert head["ServerSideEncryption"] == "AES256"
+    got = s3.get_object(Bucket=bucket, Key="plain")
+    assert got["ServerSideEncryption"] == "AES256"
+    assert got["Body"].read() == b"no sse asked for"
+
+    path = tmp_path / "big.bin"
+    write_random_file(path, 20 * MiB)
+    s3.upload_file(str(path), bucket, "big.bin", ExtraArgs={"ServerSideEncryption": "AES256"})
+    assert s3.head_object(Bucket=bucket, Key="big.bin")["ServerSideEncryption"] == "AES256"
+    out = tmp_path / "back.bin"
+    s3.download_file(bucket, "big.bin", str(out))
+    assert out.read_bytes() == path.read_bytes()
+    copy = s3.copy_object(Bucket=bucket, Key="copy", CopySource={"Bucket": bucket, "Key": "big.bin"})
+    assert copy["ServerSideEncryption"] == "AES256"
+
+
+def test_cli_sse_aes256(aws, s3, bucket, tmp_path):
+    src = tmp_path / "doc.txt"
+    src.write_bytes(b"encrypted by default" * 1000)
+    aws("s3", "cp", str(src), f"s3://{bucket}/doc.txt", "--sse", "AES256")
+    head = json.loads(aws("s3api", "head-object", "--bucket", bucket, "--key", "doc.txt"))
+    assert head["ServerSideEncryption"] == "AES256"
+    aws("s3", "cp", str(src), f"s3://{bucket}/plain.txt")
+    head = json.loads(aws("s3api", "head-object", "--bucket", bucket, "--key", "plain.txt"))
+    assert head["ServerSideEncryption"] == "AES256"
+    back = tmp_path / "back.txt"
+    aws("s3", "cp", f"s3://{bucket}/doc.txt", str(back))
+    assert back.read_bytes() == src.read_bytes()
+
+
+def test_sse_kms_and_sse_c_are_not_implemented_yet(s3, bucket):
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms")
+    assert error_code(e.value) == "NotImplemented"
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="ssec", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey="k" * 32)
+    assert error_code(e.value) == "NotImplemented"
+    with pytest.raises(ClientError) as e:
+        s3.put_bucket_encryption(
+            Bucket=bucket,
+            ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+        )
+    assert error_code(e.value) == "NotImplemented"
