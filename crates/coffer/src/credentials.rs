@@ -1,7 +1,5 @@
 //! Root credentials: from the environment, or generated once and kept in the data dir.
 
-use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::Path;
 
 use anyhow::{Context as _, bail};
@@ -72,18 +70,13 @@ pub fn load_or_create(data_dir: &Path) -> anyhow::Result<(RootCredentials, Origi
             40,
         ),
     };
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    writeln!(
-        file,
-        "# Coffer root credentials. Keep this file private.\naccess_key_id = \"{}\"\nsecret_access_key = \"{}\"",
-        creds.access_key_id, creds.secret_access_key
+    crate::private_file::create_private(
+        &path,
+        &format!(
+            "# Coffer root credentials. Keep this file private.\naccess_key_id = \"{}\"\nsecret_access_key = \"{}\"\n",
+            creds.access_key_id, creds.secret_access_key
+        ),
     )?;
-    file.sync_all()?;
     Ok((creds, Origin::Generated))
 }
 

@@ -5,6 +5,7 @@ mod config;
 mod credentials;
 mod datadir;
 mod master_key;
+mod private_file;
 mod server;
 
 use std::io::IsTerminal as _;

@@ -1,8 +1,6 @@
 //! The deployment's master key, which seals every object's data key (encryption at
 //! rest): from `COFFER_MASTER_KEY`, from a key file, or generated once in the data dir.
 
-use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
@@ -78,19 +76,14 @@ pub fn load_or_create(data_dir: &Path, key_file: Option<&Path>) -> anyhow::Resul
         );
     }
     let key = SecretKey::generate();
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    writeln!(
-        file,
-        "# Coffer master key: it seals the key of every object. Without it no object can be read.\n\
-         # Back it up somewhere other than this disk. Keep it private.\n{}",
-        STANDARD.encode(key.as_bytes())
+    crate::private_file::create_private(
+        &path,
+        &format!(
+            "# Coffer master key: it seals the key of every object. Without it no object can be read.\n\
+             # Back it up somewhere other than this disk. Keep it private.\n{}\n",
+            STANDARD.encode(key.as_bytes())
+        ),
     )?;
-    file.sync_all()?;
     Ok((Keyring::new(key, previous), KeyOrigin::Generated(path)))
 }
 

@@ -157,7 +157,9 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     }
     match &key_origin {
         KeyOrigin::Generated(path) => println!(
-            "\n!! Coffer generated the master key that encrypts every object at rest: {}\n             !! BACK IT UP NOW, somewhere other than this disk. Without it no object can be read.\n             !! (Or run with COFFER_MASTER_KEY set to a key you keep elsewhere.)\n",
+            "\n!! Coffer generated the master key that encrypts every object at rest: {}\n\
+             !! BACK IT UP NOW, somewhere other than this disk. Without it no object can be read.\n\
+             !! (Or run with COFFER_MASTER_KEY set to a key you keep elsewhere.)\n",
             path.display()
         ),
         KeyOrigin::File(path) => println!(

@@ -267,19 +267,6 @@ fn declared_digests(fields: &Fields) -> S3Result<http::HeaderMap> {
     Ok(headers)
 }
 
-/// Percent-encodes a key for a URL path, keeping `/` (RFC 3986 unreserved stay as is).
-fn encode_path(key: &str) -> String {
-    let mut out = String::with_capacity(key.len());
-    for b in key.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// The object's URL as the client addressed the bucket.
 fn object_url(parts: &http::request::Parts, target: &FormTarget, key: &str) -> String {
     let host = parts
@@ -294,9 +281,13 @@ fn object_url(parts: &http::request::Parts, target: &FormTarget, key: &str) -> S
         _ => "http",
     };
     if target.in_host {
-        format!("{scheme}://{host}/{}", encode_path(key))
+        format!("{scheme}://{host}/{}", crate::ops::list::url_encode(key))
     } else {
-        format!("{scheme}://{host}/{}/{}", target.bucket, encode_path(key))
+        format!(
+            "{scheme}://{host}/{}/{}",
+            target.bucket,
+            crate::ops::list::url_encode(key)
+        )
     }
 }
 
@@ -418,7 +409,7 @@ mod tests {
 
     #[test]
     fn keys_are_percent_encoded_in_urls() {
-        assert_eq!(encode_path("a b/ü~.txt"), "a%20b/%C3%BC~.txt");
+        assert_eq!(crate::ops::list::url_encode("a b/ü~.txt"), "a%20b/%C3%BC~.txt");
     }
 
     #[test]
