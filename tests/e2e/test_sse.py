@@ -53,6 +53,35 @@ def test_sse_kms_and_sse_c_are_not_implemented_yet(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.put_bucket_encryption(
             Bucket=bucket,
-            ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+            ServerSideEncryptionConfiguration={
+                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "k"}}]
+            },
         )
     assert error_code(e.value) == "NotImplemented"
+
+
+def test_put_bucket_encryption_then_plain_cp_is_encrypted(aws, s3, bucket, tmp_path):
+    # As the setup guides do it.
+    default = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert default["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    aws(
+        "s3api",
+        "put-bucket-encryption",
+        "--bucket",
+        bucket,
+        "--server-side-encryption-configuration",
+        '{"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": true}]}',
+    )
+    got = json.loads(aws("s3api", "get-bucket-encryption", "--bucket", bucket))
+    rule = got["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert rule["BucketKeyEnabled"] is True
+    src = tmp_path / "f.txt"
+    src.write_bytes(b"plain upload")
+    aws("s3", "cp", str(src), f"s3://{bucket}/f.txt")
+    head = json.loads(aws("s3api", "head-object", "--bucket", bucket, "--key", "f.txt"))
+    assert head["ServerSideEncryption"] == "AES256"
+    aws("s3api", "delete-bucket-encryption", "--bucket", bucket)
+    got = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert got["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    assert got.get("BucketKeyEnabled") is False

@@ -80,6 +80,9 @@ pub enum CoreError {
     /// is current: HTTP 304, which carries the object's validators.
     #[error("Not Modified")]
     NotModified { etag: String, last_modified_ms: i64 },
+    /// The request asks for a feature Coffer has not built yet.
+    #[error("{0}")]
+    NotImplemented(String),
     /// The client's body stream failed.
     #[error(transparent)]
     Body(#[from] BodyError),

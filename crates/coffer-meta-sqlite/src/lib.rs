@@ -105,6 +105,28 @@ impl MetaStore for SqliteMetaStore {
         self.write(WriteOp::DeleteBucket(name.to_owned())).await.map(drop)
     }
 
+    async fn put_bucket_setting(
+        &self,
+        bucket: &str,
+        name: &str,
+        document: Option<String>,
+    ) -> Result<(), MetaError> {
+        self.write(WriteOp::PutBucketSetting {
+            bucket: bucket.to_owned(),
+            name: name.to_owned(),
+            document,
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn get_bucket_setting(&self, bucket: &str, name: &str) -> Result<Option<String>, MetaError> {
+        let (bucket, name) = (bucket.to_owned(), name.to_owned());
+        self.reads
+            .run(move |c| read::get_bucket_setting(c, &bucket, &name))
+            .await
+    }
+
     async fn put_object(
         &self,
         version: ObjectVersion,

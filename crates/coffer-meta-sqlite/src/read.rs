@@ -295,3 +295,17 @@ pub(crate) fn referenced_blobs(conn: &mut Connection, ids: &[BlobId]) -> Result<
     }
     Ok(found)
 }
+
+pub(crate) fn get_bucket_setting(
+    conn: &mut Connection,
+    bucket: &str,
+    name: &str,
+) -> Result<Option<String>, MetaError> {
+    let tx = conn.transaction().map_err(db)?;
+    if !bucket_exists(&tx, bucket)? {
+        return Err(MetaError::NoSuchBucket);
+    }
+    tx.prepare_cached("SELECT document FROM bucket_settings WHERE bucket = ?1 AND name = ?2")
+        .and_then(|mut s| s.query_row(params![bucket, name], |r| r.get(0)).optional())
+        .map_err(db)
+}

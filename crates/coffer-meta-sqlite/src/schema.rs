@@ -19,7 +19,10 @@ use crate::codec::db;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Every migration, in order. Released entries are never edited or removed.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_bucket_settings.sql")),
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = 1;

@@ -19,6 +19,11 @@ pub(crate) fn apply(conn: &Connection, op: WriteOp) -> Result<Vec<BlobId>, MetaE
     match op {
         WriteOp::CreateBucket(bucket) => create_bucket(conn, &bucket).map(|()| Vec::new()),
         WriteOp::DeleteBucket(name) => delete_bucket(conn, &name).map(|()| Vec::new()),
+        WriteOp::PutBucketSetting {
+            bucket,
+            name,
+            document,
+        } => put_bucket_setting(conn, &bucket, &name, document.as_deref()).map(|()| Vec::new()),
         WriteOp::PutObject(version, condition) => put_object(conn, &version, &condition),
         WriteOp::DeleteObject {
             bucket,
@@ -85,6 +90,31 @@ fn delete_bucket(conn: &Connection, name: &str) -> Result<(), MetaError> {
     conn.prepare_cached("DELETE FROM buckets WHERE name = ?1")
         .and_then(|mut s| s.execute(params![name]))
         .map_err(db)?;
+    conn.prepare_cached("DELETE FROM bucket_settings WHERE bucket = ?1")
+        .and_then(|mut s| s.execute(params![name]))
+        .map_err(db)?;
+    Ok(())
+}
+
+fn put_bucket_setting(
+    conn: &Connection,
+    bucket: &str,
+    name: &str,
+    document: Option<&str>,
+) -> Result<(), MetaError> {
+    require_bucket(conn, bucket)?;
+    match document {
+        Some(doc) => conn
+            .prepare_cached(
+                "INSERT INTO bucket_settings (bucket, name, document) VALUES (?1, ?2, ?3) \
+                 ON CONFLICT (bucket, name) DO UPDATE SET document = excluded.document",
+            )
+            .and_then(|mut s| s.execute(params![bucket, name, doc])),
+        None => conn
+            .prepare_cached("DELETE FROM bucket_settings WHERE bucket = ?1 AND name = ?2")
+            .and_then(|mut s| s.execute(params![bucket, name])),
+    }
+    .map_err(db)?;
     Ok(())
 }
 

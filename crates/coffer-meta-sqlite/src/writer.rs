@@ -32,6 +32,11 @@ const QUEUE_DEPTH: usize = 1024;
 pub(crate) enum WriteOp {
     CreateBucket(BucketRecord),
     DeleteBucket(String),
+    PutBucketSetting {
+        bucket: String,
+        name: String,
+        document: Option<String>,
+    },
     PutObject(ObjectVersion, WriteCondition),
     DeleteObject {
         bucket: String,

@@ -22,6 +22,7 @@ macro_rules! case {
 }
 
 case!(
+    bucket_settings,
     bucket_lifecycle,
     missing_bucket,
     put_get_replace,

@@ -27,6 +27,19 @@ pub trait MetaStore: Send + Sync + 'static {
     /// multipart upload remains.
     async fn delete_bucket(&self, name: &str) -> Result<(), MetaError>;
 
+    /// Sets (`Some`) or removes (`None`) the bucket setting `name`, a document the core
+    /// defines. `NoSuchBucket` if the bucket does not exist. Deleting the bucket deletes
+    /// its settings.
+    async fn put_bucket_setting(
+        &self,
+        bucket: &str,
+        name: &str,
+        document: Option<String>,
+    ) -> Result<(), MetaError>;
+
+    /// The bucket setting `name`, if set. `NoSuchBucket` if the bucket does not exist.
+    async fn get_bucket_setting(&self, bucket: &str, name: &str) -> Result<Option<String>, MetaError>;
+
     /// Writes a version, replacing the key's version with the same version id (in an
     /// unversioned bucket, the `null` version). Checks `condition` against the latest
     /// version in the same transaction. Returns the blobs the replaced version held.

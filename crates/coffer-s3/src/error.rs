@@ -20,6 +20,7 @@ pub(crate) fn to_s3(e: CoreError) -> S3Error {
         CoreError::MetadataTooLarge => C::MetadataTooLarge,
         CoreError::InvalidTag(_) => C::InvalidTag,
         CoreError::InvalidArgument(_) => C::InvalidArgument,
+        CoreError::NotImplemented(_) => C::NotImplemented,
         CoreError::InvalidRequest(_) => C::InvalidRequest,
         CoreError::NoSuchUpload => C::NoSuchUpload,
         CoreError::InvalidPart(_) => C::InvalidPart,

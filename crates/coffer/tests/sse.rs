@@ -366,3 +366,84 @@ async fn sse_modes_not_built_yet_are_refused() {
     let r = s3.head_object().bucket("modes").key("kms").send().await;
     assert_eq!(s3_err(r).0, 404, "nothing was stored");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bucket_default_encryption_configuration() {
+    use aws_sdk_s3::types::{
+        ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    };
+    let server = Server::start();
+    let s3 = server.client();
+    create_bucket(&s3, "defaults").await;
+    let rule = |algorithm: ServerSideEncryption, key: Option<&str>| {
+        ServerSideEncryptionConfiguration::builder()
+            .rules(
+                ServerSideEncryptionRule::builder()
+                    .apply_server_side_encryption_by_default(
+                        ServerSideEncryptionByDefault::builder()
+                            .sse_algorithm(algorithm)
+                            .set_kms_master_key_id(key.map(str::to_owned))
+                            .build()
+                            .unwrap(),
+                    )
+                    .bucket_key_enabled(true)
+                    .build(),
+            )
+            .build()
+            .unwrap()
+    };
+    let algorithm_of = |out: aws_sdk_s3::operation::get_bucket_encryption::GetBucketEncryptionOutput| {
+        let rules = out
+            .server_side_encryption_configuration()
+            .unwrap()
+            .rules()
+            .to_vec();
+        let by_default = rules[0]
+            .apply_server_side_encryption_by_default()
+            .unwrap()
+            .clone();
+        (by_default.sse_algorithm().clone(), rules[0].bucket_key_enabled())
+    };
+    // Without a configuration a bucket reports SSE-S3, as AWS.
+    let got = s3
+        .get_bucket_encryption()
+        .bucket("defaults")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(algorithm_of(got), (ServerSideEncryption::Aes256, Some(false)));
+    s3.put_bucket_encryption()
+        .bucket("defaults")
+        .server_side_encryption_configuration(rule(ServerSideEncryption::Aes256, None))
+        .send()
+        .await
+        .unwrap();
+    let got = s3
+        .get_bucket_encryption()
+        .bucket("defaults")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(algorithm_of(got), (ServerSideEncryption::Aes256, Some(true)));
+    let r = s3
+        .put_bucket_encryption()
+        .bucket("defaults")
+        .server_side_encryption_configuration(rule(ServerSideEncryption::AwsKms, Some("alias/app")))
+        .send()
+        .await;
+    assert_eq!(s3_err(r), (501, "NotImplemented".into()));
+    s3.delete_bucket_encryption()
+        .bucket("defaults")
+        .send()
+        .await
+        .unwrap();
+    let got = s3
+        .get_bucket_encryption()
+        .bucket("defaults")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(algorithm_of(got), (ServerSideEncryption::Aes256, Some(false)));
+    let r = s3.get_bucket_encryption().bucket("no-such-bucket").send().await;
+    assert_eq!(s3_err(r), (404, "NoSuchBucket".into()));
+}

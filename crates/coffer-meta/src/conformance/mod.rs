@@ -17,6 +17,7 @@ mod gc;
 mod listing;
 mod multipart;
 mod objects;
+mod settings;
 mod shutdown;
 
 pub use buckets::{bucket_lifecycle, missing_bucket};
@@ -26,6 +27,7 @@ pub use gc::{referenced_blobs, released_blobs_are_unreferenced};
 pub use listing::{listing_byte_order, listing_hides_deleted, listing_many_keys};
 pub use multipart::{list_uploads_markers, multipart_abort, multipart_lifecycle};
 pub use objects::{data_round_trips_exactly, delete_semantics, put_get_replace};
+pub use settings::bucket_settings;
 pub use shutdown::close_refuses_later_calls;
 
 use crate::{
@@ -37,6 +39,7 @@ use crate::{
 pub async fn run_all(store: &dyn MetaStore) {
     bucket_lifecycle(store).await;
     missing_bucket(store).await;
+    bucket_settings(store).await;
     put_get_replace(store).await;
     data_round_trips_exactly(store).await;
     delete_semantics(store).await;

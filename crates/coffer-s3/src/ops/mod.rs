@@ -2,6 +2,7 @@
 
 pub(crate) mod attributes;
 pub(crate) mod bucket;
+pub(crate) mod encryption;
 pub(crate) mod list;
 pub(crate) mod multipart;
 pub(crate) mod object;

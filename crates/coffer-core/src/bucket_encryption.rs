@@ -1,0 +1,74 @@
+//! A bucket's default encryption (Put/Get/DeleteBucketEncryption). Every object is
+//! encrypted with SSE-S3 whatever it says; the setting records what the client chose, and
+//! will pick the KMS key once SSE-KMS exists.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Store;
+use crate::error::{CoreError, CoreResult};
+use crate::keyring::SSE_S3;
+
+/// The bucket-setting name under which the configuration is stored.
+const SETTING: &str = "encryption";
+
+/// A bucket's default encryption rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketEncryption {
+    /// `AES256` (SSE-S3) or `aws:kms`.
+    pub algorithm: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    #[serde(default)]
+    pub bucket_key_enabled: bool,
+}
+
+impl Default for BucketEncryption {
+    /// What every bucket has without a configuration, as on AWS since 2023: SSE-S3.
+    fn default() -> Self {
+        Self {
+            algorithm: SSE_S3.to_owned(),
+            kms_key_id: None,
+            bucket_key_enabled: false,
+        }
+    }
+}
+
+impl Store {
+    /// Sets a bucket's default encryption. SSE-KMS is not built yet.
+    pub async fn put_bucket_encryption(&self, bucket: &str, rule: &BucketEncryption) -> CoreResult<()> {
+        match rule.algorithm.as_str() {
+            SSE_S3 if rule.kms_key_id.is_none() => {}
+            SSE_S3 => {
+                return Err(CoreError::InvalidArgument(
+                    "a KMS key id cannot be given with the AES256 algorithm".into(),
+                ));
+            }
+            "aws:kms" | "aws:kms:dsse" => {
+                return Err(CoreError::NotImplemented(
+                    "default encryption with KMS keys (SSE-KMS) is not implemented yet".into(),
+                ));
+            }
+            other => {
+                return Err(CoreError::InvalidArgument(format!(
+                    "The encryption algorithm {other} is not valid"
+                )));
+            }
+        }
+        let doc = serde_json::to_string(rule).map_err(|e| CoreError::Internal(e.to_string()))?;
+        Ok(self.meta.put_bucket_setting(bucket, SETTING, Some(doc)).await?)
+    }
+
+    /// A bucket's default encryption: its configuration, or SSE-S3.
+    pub async fn bucket_encryption(&self, bucket: &str) -> CoreResult<BucketEncryption> {
+        match self.meta.get_bucket_setting(bucket, SETTING).await? {
+            Some(doc) => serde_json::from_str(&doc)
+                .map_err(|e| CoreError::Internal(format!("stored encryption setting of {bucket}: {e}"))),
+            None => Ok(BucketEncryption::default()),
+        }
+    }
+
+    /// Removes a bucket's configuration; it is back to SSE-S3.
+    pub async fn delete_bucket_encryption(&self, bucket: &str) -> CoreResult<()> {
+        Ok(self.meta.put_bucket_setting(bucket, SETTING, None).await?)
+    }
+}
