@@ -45,7 +45,6 @@ pub(crate) async fn get_bucket_encryption(
             kms_master_key_id: config.kms_key_id,
         }),
         bucket_key_enabled: Some(config.bucket_key_enabled),
-        ..Default::default()
     };
     Ok(S3Response::new(GetBucketEncryptionOutput {
         server_side_encryption_configuration: Some(ServerSideEncryptionConfiguration { rules: vec![rule] }),
