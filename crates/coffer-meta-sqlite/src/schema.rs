@@ -25,7 +25,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// Opens (creating if needed) the read-write connection the writer thread owns.
 pub(crate) fn open_writer(path: &Path) -> Result<Connection, MetaError> {
