@@ -80,6 +80,17 @@ pub enum CoreError {
     /// is current: HTTP 304, which carries the object's validators.
     #[error("Not Modified")]
     NotModified { etag: String, last_modified_ms: i64 },
+    /// An SSE-C object was read or written to without the customer's key.
+    #[error(
+        "The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object."
+    )]
+    CustomerKeyRequired,
+    /// The customer key given does not open the object (SSE-C).
+    #[error("The provided customer key does not match the key the object was encrypted with.")]
+    CustomerKeyMismatch,
+    /// A customer key was given for an object that is not SSE-C.
+    #[error("The encryption parameters are not applicable to this object.")]
+    CustomerKeyNotApplicable,
     /// The request asks for a feature Coffer has not built yet.
     #[error("{0}")]
     NotImplemented(String),

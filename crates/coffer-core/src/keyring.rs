@@ -10,8 +10,48 @@ use sha2::Digest as _;
 
 use crate::error::{CoreError, CoreResult};
 
-/// SSE-S3's algorithm name.
+/// SSE-S3's algorithm name (also SSE-C's customer algorithm).
 pub const SSE_S3: &str = "AES256";
+
+/// `sealed_by` of an object whose data key the customer's key sealed (SSE-C): the key
+/// itself is never stored; opening the sealed data key is what checks it.
+const CUSTOMER: &str = "customer";
+
+/// How an object is encrypted at rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SseKind {
+    /// Stored before encryption at rest existed.
+    None,
+    /// SSE-S3: a data key sealed by the master key.
+    S3,
+    /// SSE-C: a data key sealed by the customer's key.
+    Customer,
+}
+
+/// How the object (or upload) with `meta` is encrypted.
+#[must_use]
+pub fn sse_kind(meta: &ObjectMeta) -> SseKind {
+    match meta.sse.as_ref().filter(|s| s.sealed_key.is_some()) {
+        None => SseKind::None,
+        Some(s) if s.sealed_by.as_deref() == Some(CUSTOMER) => SseKind::Customer,
+        Some(_) => SseKind::S3,
+    }
+}
+
+/// A new data key sealed by a customer's key (SSE-C), and its SSE record.
+pub(crate) fn customer_data_key(customer: &SecretKey) -> (SecretKey, SseParams) {
+    let data_key = SecretKey::generate();
+    let sealed = customer.seal(&data_key, CUSTOMER);
+    (
+        data_key,
+        SseParams {
+            algorithm: SSE_S3.to_owned(),
+            key_id: None,
+            sealed_key: Some(sealed),
+            sealed_by: Some(CUSTOMER.to_owned()),
+        },
+    )
+}
 
 /// The current master key, and earlier ones kept to open data keys they sealed until a
 /// rotation re-seals them.
@@ -91,22 +131,37 @@ impl Keyring {
 }
 
 /// How the bytes of part `part` (0 for a single PUT) of an object with `meta` were
-/// encrypted, or `None` for an object stored before encryption at rest.
+/// encrypted, or `None` for an object stored before encryption at rest. An SSE-C object
+/// needs the customer's key, and only its own opens it; other objects refuse one.
 pub(crate) fn encryption_of(
     keyring: Option<&Keyring>,
     meta: &ObjectMeta,
     part: u32,
+    customer: Option<&SecretKey>,
 ) -> CoreResult<Option<Encryption>> {
-    let Some(sse) = meta.sse.as_ref().filter(|s| s.sealed_key.is_some()) else {
-        return Ok(None);
+    let kind = sse_kind(meta);
+    let Some(sse) = meta.sse.as_ref().filter(|_| kind != SseKind::None) else {
+        return match customer {
+            Some(_) => Err(CoreError::CustomerKeyNotApplicable),
+            None => Ok(None),
+        };
     };
-    let keyring = keyring.ok_or_else(|| {
-        CoreError::Internal("an encrypted object was read by a store without master keys".into())
-    })?;
-    Ok(Some(Encryption {
-        key: keyring.open(sse)?,
-        part,
-    }))
+    let key = match (kind, customer) {
+        (SseKind::Customer, None) => return Err(CoreError::CustomerKeyRequired),
+        (SseKind::Customer, Some(customer)) => {
+            let sealed = sse.sealed_key.as_deref().unwrap_or_default();
+            customer
+                .open(sealed, CUSTOMER)
+                .map_err(|_| CoreError::CustomerKeyMismatch)?
+        }
+        (_, Some(_)) => return Err(CoreError::CustomerKeyNotApplicable),
+        (_, None) => keyring
+            .ok_or_else(|| {
+                CoreError::Internal("an encrypted object was read by a store without master keys".into())
+            })?
+            .open(sse)?,
+    };
+    Ok(Some(Encryption { key, part }))
 }
 
 #[cfg(test)]

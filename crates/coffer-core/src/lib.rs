@@ -39,7 +39,7 @@ pub use conditions::{ETagMatch, Preconditions};
 pub use error::{CoreError, CoreResult};
 pub use gc::GcReport;
 pub use integrity::{ExpectedChecksum, ExpectedValue, Integrity};
-pub use keyring::{Keyring, SSE_S3, key_id};
+pub use keyring::{Keyring, SSE_S3, SseKind, key_id, sse_kind};
 pub use list::{ListObjectsRequest, UploadsPage};
 pub use multipart::{CompletePart, CompletedUpload, UploadPartResult};
 pub use names::{
@@ -112,14 +112,26 @@ impl Store {
         self.keyring.is_some()
     }
 
-    /// A data key and SSE record for a new object, when encryption is on.
-    fn new_sse(&self) -> CoreResult<Option<(coffer_blob::crypt::SecretKey, coffer_meta::SseParams)>> {
-        self.keyring.as_deref().map(Keyring::new_data_key).transpose()
+    /// A data key and SSE record for a new object: sealed by the customer's key (SSE-C)
+    /// when one is given, else by the master key when encryption is on.
+    fn new_sse(
+        &self,
+        customer: Option<&SecretKey>,
+    ) -> CoreResult<Option<(SecretKey, coffer_meta::SseParams)>> {
+        match customer {
+            Some(customer) => Ok(Some(keyring::customer_data_key(customer))),
+            None => self.keyring.as_deref().map(Keyring::new_data_key).transpose(),
+        }
     }
 
     /// How part `part` (0: a whole object) of an object with `meta` is encrypted.
-    fn encryption_of(&self, meta: &ObjectMeta, part: u32) -> CoreResult<Option<coffer_blob::Encryption>> {
-        keyring::encryption_of(self.keyring.as_deref(), meta, part)
+    fn encryption_of(
+        &self,
+        meta: &ObjectMeta,
+        part: u32,
+        customer: Option<&SecretKey>,
+    ) -> CoreResult<Option<coffer_blob::Encryption>> {
+        keyring::encryption_of(self.keyring.as_deref(), meta, part, customer)
     }
 
     /// The limits in force.

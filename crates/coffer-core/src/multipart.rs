@@ -4,6 +4,7 @@
 //! Parts are separate blobs; completion writes metadata only (the object's data is the
 //! list of its parts' blobs), so completing a 5 TiB upload copies nothing.
 
+use coffer_blob::crypt::SecretKey;
 use coffer_blob::{ChecksumAlgorithm, ChecksumType, Stored};
 use coffer_meta::{
     NULL_VERSION, ObjectData, ObjectMeta, ObjectVersion, PartData, PartRecord, UploadRecord, WriteCondition,
@@ -48,6 +49,8 @@ pub struct CompletedUpload {
     /// The whole-object checksum, when the upload was created with an algorithm.
     pub checksums: Checksums,
     pub checksum_type: Option<ChecksumType>,
+    /// The upload was encrypted under a customer key (SSE-C).
+    pub customer_key: bool,
 }
 
 /// The checksum algorithm and type an upload was created with.
@@ -108,6 +111,7 @@ impl Store {
         mut meta: ObjectMeta,
         storage_class: Option<String>,
         checksum: (Option<ChecksumAlgorithm>, Option<ChecksumType>),
+        customer: Option<&SecretKey>,
     ) -> CoreResult<UploadRecord> {
         validate_key(key)?;
         validate_storage_class(storage_class.as_deref())?;
@@ -117,7 +121,7 @@ impl Store {
             meta.checksum_type = Some(kind.as_str().to_owned());
         }
         // One data key for the whole upload; each part is its own encrypted stream.
-        meta.sse = self.new_sse()?.map(|(_, params)| params);
+        meta.sse = self.new_sse(customer)?.map(|(_, params)| params);
         let upload = UploadRecord {
             upload_id: uuid::Uuid::new_v4().simple().to_string(),
             bucket: bucket.to_owned(),
@@ -142,6 +146,7 @@ impl Store {
     }
 
     /// Stores one part, replacing an earlier part with the same number.
+    #[allow(clippy::too_many_arguments)]
     pub async fn upload_part(
         &self,
         bucket: &str,
@@ -150,6 +155,7 @@ impl Store {
         number: u32,
         body: BodyStream,
         mut integrity: Integrity,
+        customer: Option<&SecretKey>,
     ) -> CoreResult<UploadPartResult> {
         check_part_number(number)?;
         let upload = self.upload(bucket, key, upload_id).await?;
@@ -171,7 +177,7 @@ impl Store {
                 }
             }
         }
-        let encryption = self.encryption_of(&upload.meta, number)?;
+        let encryption = self.encryption_of(&upload.meta, number, customer)?;
         let staged = self.stage(body, integrity, false, encryption).await?;
         let Stored::Blob(blob) = staged.stored.clone() else {
             return Err(CoreError::Internal("a part was not stored as a blob".into()));
@@ -209,6 +215,7 @@ impl Store {
         number: u32,
         source: &CopySource,
         range: Option<RangeSpec>,
+        customer: Option<&SecretKey>,
     ) -> CoreResult<UploadPartResult> {
         check_part_number(number)?;
         let src = self.copy_source_version(source).await?;
@@ -233,7 +240,9 @@ impl Store {
                 self.config.max_object_size
             )));
         }
-        let body = self.open_body(&src, start, len).await?;
+        let body = self
+            .open_body(&src, start, len, source.customer_key.as_ref())
+            .await?;
         self.upload_part(
             bucket,
             key,
@@ -241,6 +250,7 @@ impl Store {
             number,
             io_to_body(body),
             Integrity::default(),
+            customer,
         )
         .await
     }
@@ -347,11 +357,13 @@ impl Store {
             meta: upload.meta,
             data: ObjectData::Parts(chosen),
         };
+        let customer_key = crate::keyring::sse_kind(&version.meta) == crate::keyring::SseKind::Customer;
         let released = self.meta.complete_upload(upload_id, version, condition).await?;
         self.release(released).await;
         Ok(CompletedUpload {
             etag,
             size,
+            customer_key,
             checksums,
             checksum_type: checksum.map(|(_, kind)| kind),
         })

@@ -5,6 +5,7 @@ use std::io;
 use std::pin::Pin;
 
 use bytes::Bytes;
+use coffer_blob::crypt::SecretKey;
 use coffer_blob::{ChecksumAlgorithm, Encryption, IngestOptions, Ingested, Stored};
 use coffer_meta::{Checksums, NULL_VERSION, ObjectData, ObjectMeta, ObjectVersion, PartData, WriteCondition};
 use futures::{Stream, StreamExt as _, TryStreamExt as _};
@@ -28,6 +29,8 @@ pub struct PutObjectRequest {
     pub body: BodyStream,
     pub integrity: Integrity,
     pub condition: WriteCondition,
+    /// SSE-C: encrypt under this customer key instead of the master key.
+    pub customer_key: Option<SecretKey>,
 }
 
 /// What a PutObject or CopyObject wrote.
@@ -49,6 +52,8 @@ pub struct CopySource {
     pub version_id: Option<String>,
     /// `x-amz-copy-source-if-*`.
     pub conditions: Preconditions,
+    /// SSE-C: the key of an SSE-C source.
+    pub customer_key: Option<SecretKey>,
 }
 
 /// A CopyObject.
@@ -63,6 +68,8 @@ pub struct CopyObjectRequest {
     pub storage_class: Option<String>,
     /// `If-None-Match` / `If-Match` on the destination.
     pub condition: WriteCondition,
+    /// SSE-C: encrypt the copy under this customer key.
+    pub customer_key: Option<SecretKey>,
 }
 
 /// `STANDARD` unless the client chose a class.
@@ -152,7 +159,7 @@ impl Store {
         // condition already refuses.
         self.bucket(&req.bucket).await?;
         self.precheck(&req.bucket, &req.key, &req.condition).await?;
-        let sse = self.new_sse()?;
+        let sse = self.new_sse(req.customer_key.as_ref())?;
         let encryption = sse.as_ref().map(|(key, _)| Encryption {
             key: key.clone(),
             part: 0,
@@ -177,10 +184,11 @@ impl Store {
         version: &ObjectVersion,
         start: u64,
         len: u64,
+        customer: Option<&SecretKey>,
     ) -> CoreResult<ObjectBody> {
         match &version.data {
             ObjectData::Inline(data) => {
-                let slice = match self.encryption_of(&version.meta, 0)? {
+                let slice = match self.encryption_of(&version.meta, 0, customer)? {
                     Some(enc) => {
                         coffer_blob::open_inline(&enc, version.size, data, start, len).map_err(|e| {
                             CoreError::Internal(format!("{}/{}: {e}", version.bucket, version.key))
@@ -199,7 +207,7 @@ impl Store {
                 };
                 Ok(Box::pin(futures::stream::once(async move { Ok(slice) })))
             }
-            ObjectData::Blob(id) => match self.encryption_of(&version.meta, 0)? {
+            ObjectData::Blob(id) => match self.encryption_of(&version.meta, 0, customer)? {
                 Some(enc) => Ok(self.blobs.read_sealed(id, &enc, version.size, start, len).await?),
                 None => Ok(self.blobs.read(id, start, len).await?),
             },
@@ -208,7 +216,7 @@ impl Store {
                     parts.iter().map(|p| (p.number, p.size)).collect();
                 let segments = segments_of(parts, start, len);
                 // The parts share the upload's data key; each is its own stream.
-                let key = self.encryption_of(&version.meta, 0)?.map(|e| e.key);
+                let key = self.encryption_of(&version.meta, 0, customer)?.map(|e| e.key);
                 let blobs = self.blobs.clone();
                 let body = futures::stream::iter(segments)
                     .then(move |(id, number, offset, n)| {
@@ -245,6 +253,8 @@ impl Store {
         }
         let src = self.head_object(&source.bucket, &source.key).await?;
         source.conditions.check_copy_source(&src)?;
+        // An SSE-C source needs its key (and a key for another source is refused).
+        self.encryption_of(&src.meta, 0, source.customer_key.as_ref())?;
         Ok(src)
     }
 
@@ -258,6 +268,7 @@ impl Store {
             new_tags,
             storage_class,
             condition,
+            customer_key,
         } = req;
         validate_key(&key)?;
         validate_storage_class(storage_class.as_deref())?;
@@ -296,8 +307,10 @@ impl Store {
                 value: crate::ExpectedValue::ComputeOnly,
             }),
         };
-        let body = self.open_body(&src, 0, src.size).await?;
-        let sse = self.new_sse()?;
+        let body = self
+            .open_body(&src, 0, src.size, source.customer_key.as_ref())
+            .await?;
+        let sse = self.new_sse(customer_key.as_ref())?;
         let encryption = sse.as_ref().map(|(key, _)| Encryption {
             key: key.clone(),
             part: 0,

@@ -1,6 +1,7 @@
 //! GetObject and HeadObject: preconditions, ranges and `partNumber`.
 
 use coffer_blob::ChecksumType;
+use coffer_blob::crypt::SecretKey;
 use coffer_meta::{Checksums, ObjectData, ObjectVersion};
 
 use crate::Store;
@@ -17,6 +18,8 @@ pub struct ReadRequest {
     /// `partNumber`: one part of a multipart object (part 1 is all of any other object).
     pub part_number: Option<u32>,
     pub conditions: Preconditions,
+    /// SSE-C: the customer's key, which an SSE-C object requires.
+    pub customer_key: Option<SecretKey>,
 }
 
 /// The bytes a read selected.
@@ -141,6 +144,8 @@ impl Store {
     ) -> CoreResult<HeadResult> {
         let version = self.head_object(bucket, key).await?;
         let selection = select(&version, req)?;
+        // HEAD reads no bytes, but an SSE-C object still demands its key.
+        self.encryption_of(&version.meta, 0, req.customer_key.as_ref())?;
         Ok(HeadResult { version, selection })
     }
 
@@ -149,7 +154,9 @@ impl Store {
         let version = self.head_object(bucket, key).await?;
         let selection = select(&version, req)?;
         let (start, len) = selection.range.unwrap_or((0, version.size));
-        let body = self.open_body(&version, start, len).await?;
+        let body = self
+            .open_body(&version, start, len, req.customer_key.as_ref())
+            .await?;
         Ok(GetResult {
             version,
             selection,

@@ -23,6 +23,7 @@ fn source(key: &str) -> CopySource {
         key: key.into(),
         version_id: None,
         conditions: Default::default(),
+        customer_key: None,
     }
 }
 
@@ -50,6 +51,7 @@ async fn copies_beyond_the_size_limit_are_invalid_requests() {
             body: body(1001),
             integrity: Integrity::default(),
             condition: WriteCondition::None,
+            customer_key: None,
         })
         .await
         .unwrap();
@@ -63,16 +65,17 @@ async fn copies_beyond_the_size_limit_are_invalid_requests() {
             new_tags: None,
             storage_class: None,
             condition: WriteCondition::None,
+            customer_key: None,
         })
         .await;
     assert!(matches!(r, Err(CoreError::InvalidRequest(m)) if m.contains("copy source is larger")));
 
     let upload = tight
-        .create_upload("b", "mp", ObjectMeta::default(), None, (None, None))
+        .create_upload("b", "mp", ObjectMeta::default(), None, (None, None), None)
         .await
         .unwrap();
     let whole = tight
-        .upload_part_copy("b", "mp", &upload.upload_id, 1, &source("big"), None)
+        .upload_part_copy("b", "mp", &upload.upload_id, 1, &source("big"), None, None)
         .await;
     assert!(matches!(whole, Err(CoreError::InvalidRequest(m)) if m.contains("copy range is larger")));
     // A range within the limit is fine.
@@ -81,7 +84,7 @@ async fn copies_beyond_the_size_limit_are_invalid_requests() {
         last: Some(999),
     };
     tight
-        .upload_part_copy("b", "mp", &upload.upload_id, 1, &source("big"), Some(range))
+        .upload_part_copy("b", "mp", &upload.upload_id, 1, &source("big"), Some(range), None)
         .await
         .unwrap();
 }

@@ -166,39 +166,73 @@ pub(crate) fn tags_in(tagging: Option<&str>) -> s3s::S3Result<std::collections::
     Ok(tags)
 }
 
-/// `x-amz-server-side-encryption` for a response: the object's stored algorithm.
+/// `x-amz-server-side-encryption` for a response: the object's stored algorithm (none
+/// for SSE-C objects, which answer with the customer-key headers instead).
 pub(crate) fn sse_out(meta: &ObjectMeta) -> Option<s3s::dto::ServerSideEncryption> {
-    meta.sse
-        .as_ref()
-        .map(|s| s3s::dto::ServerSideEncryption::from(s.algorithm.clone()))
+    match coffer_core::sse_kind(meta) {
+        coffer_core::SseKind::S3 => meta
+            .sse
+            .as_ref()
+            .map(|s| s3s::dto::ServerSideEncryption::from(s.algorithm.clone())),
+        _ => None,
+    }
 }
 
-/// `x-amz-server-side-encryption` for a write the store just encrypted (SSE-S3).
-pub(crate) fn sse_written(encrypted: bool) -> Option<s3s::dto::ServerSideEncryption> {
-    encrypted.then(|| s3s::dto::ServerSideEncryption::from(coffer_core::SSE_S3.to_owned()))
+/// `x-amz-server-side-encryption` for a write the store just encrypted: SSE-S3 unless
+/// the client gave its own key.
+pub(crate) fn sse_written(encrypted: bool, customer: bool) -> Option<s3s::dto::ServerSideEncryption> {
+    (encrypted && !customer).then(|| s3s::dto::ServerSideEncryption::from(coffer_core::SSE_S3.to_owned()))
+}
+
+/// The SSE-C headers a response echoes: the algorithm and the key's MD5 as sent.
+pub(crate) fn sse_c_echo(customer: bool, key_md5: Option<&String>) -> (Option<String>, Option<String>) {
+    if customer {
+        (Some(coffer_core::SSE_S3.to_owned()), key_md5.cloned())
+    } else {
+        (None, None)
+    }
 }
 
 /// The encryption a write asks for. SSE-S3 (`AES256`, or nothing) is what every object
-/// gets; SSE-KMS and SSE-C are not built yet and must not pass as if they were.
+/// gets; SSE-C comes with its own headers; SSE-KMS is not built yet and must not pass
+/// as if it were.
 pub(crate) fn sse_request(
     sse: Option<&s3s::dto::ServerSideEncryption>,
     customer_algorithm: Option<&str>,
 ) -> s3s::S3Result<()> {
-    if customer_algorithm.is_some() {
-        return Err(s3s::s3_error!(
-            NotImplemented,
-            "Server-side encryption with customer-provided keys (SSE-C) is not implemented yet"
-        ));
-    }
-    match sse.map(s3s::dto::ServerSideEncryption::as_str) {
-        None | Some("AES256") => Ok(()),
-        Some("aws:kms" | "aws:kms:dsse") => Err(s3s::s3_error!(
+    match (
+        sse.map(s3s::dto::ServerSideEncryption::as_str),
+        customer_algorithm,
+    ) {
+        (None, _) | (Some("AES256"), None) => Ok(()),
+        (Some(_), Some(_)) => Err(s3s::s3_error!(
+            InvalidArgument,
+            "Server Side Encryption with Customer provided key is incompatible with the encryption method specified"
+        )),
+        (Some("aws:kms" | "aws:kms:dsse"), None) => Err(s3s::s3_error!(
             NotImplemented,
             "Server-side encryption with KMS keys (SSE-KMS) is not implemented yet"
         )),
-        Some(other) => Err(s3s::s3_error!(
+        (Some(other), None) => Err(s3s::s3_error!(
             InvalidArgument,
             "The encryption method specified is not supported: {other}"
         )),
     }
 }
+
+/// The customer key (SSE-C) of a request's `x-amz-server-side-encryption-customer-*`
+/// fields, which every s3s input type names alike.
+macro_rules! customer_key_of {
+    ($input:expr, $headers:expr, $allow:expr) => {
+        $crate::sse_c::customer_key(
+            &$crate::sse_c::CustomerHeaders {
+                algorithm: $input.sse_customer_algorithm.as_deref(),
+                key: $input.sse_customer_key.as_deref(),
+                key_md5: $input.sse_customer_key_md5.as_deref(),
+            },
+            $headers,
+            $allow,
+        )
+    };
+}
+pub(crate) use customer_key_of;

@@ -39,6 +39,9 @@ pub struct EndpointConfig {
     /// Base domains of virtual-hosted-style requests (`bucket.<domain>`); path style is
     /// always served.
     pub domains: Vec<String>,
+    /// Accept SSE-C customer keys on requests that did not arrive over TLS. Keys sent in
+    /// clear text can be read on the wire: for loopback testing only.
+    pub allow_sse_c_over_http: bool,
 }
 
 /// The S3 endpoint. Cheap to clone.
@@ -63,6 +66,7 @@ impl S3Endpoint {
         let mut builder = S3ServiceBuilder::new(Coffer {
             store,
             region: config.region.clone(),
+            allow_sse_c_over_http: config.allow_sse_c_over_http,
         });
         // Always install auth: without it s3s serves anonymous requests.
         builder.set_auth(RootAuth::new(&config.root_access_key, &config.root_secret_key));

@@ -21,6 +21,8 @@ pub(crate) fn to_s3(e: CoreError) -> S3Error {
         CoreError::InvalidTag(_) => C::InvalidTag,
         CoreError::InvalidArgument(_) => C::InvalidArgument,
         CoreError::NotImplemented(_) => C::NotImplemented,
+        CoreError::CustomerKeyRequired | CoreError::CustomerKeyNotApplicable => C::InvalidRequest,
+        CoreError::CustomerKeyMismatch => C::AccessDenied,
         CoreError::InvalidRequest(_) => C::InvalidRequest,
         CoreError::NoSuchUpload => C::NoSuchUpload,
         CoreError::InvalidPart(_) => C::InvalidPart,

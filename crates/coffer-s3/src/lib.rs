@@ -17,6 +17,7 @@ mod error;
 mod integrity;
 mod ops;
 mod service;
+mod sse_c;
 mod vhost;
 
 pub use endpoint::{EndpointConfig, ResponseBody, S3Endpoint};

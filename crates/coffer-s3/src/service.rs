@@ -12,6 +12,8 @@ pub(crate) struct Coffer {
     pub(crate) store: Store,
     /// Where buckets created without a LocationConstraint live.
     pub(crate) region: String,
+    /// Accept SSE-C keys on plain-HTTP requests (loopback testing only).
+    pub(crate) allow_sse_c_over_http: bool,
 }
 
 #[async_trait::async_trait]

@@ -56,8 +56,15 @@ pub struct ServeArgs {
     #[arg(long, env = "COFFER_MASTER_KEY_FILE", value_name = "FILE")]
     pub master_key_file: Option<PathBuf>,
 
+    /// Accept SSE-C customer keys on plain-HTTP requests. Coffer serves plain HTTP and AWS
+    /// refuses SSE-C keys that were not sent over TLS, as they can be read on the wire:
+    /// use this only on loopback or behind a TLS proxy that does not set
+    /// X-Forwarded-Proto (requests with `X-Forwarded-Proto: https` are always accepted).
+    #[arg(long, env = "COFFER_ALLOW_SSE_C_OVER_HTTP")]
+    pub allow_sse_c_over_http: bool,
+
     /// TOML file with any of the keys: address, data-dir, region, domain, master-key-file,
-    /// inline-threshold, gc-grace-secs.
+    /// allow-sse-c-over-http, inline-threshold, gc-grace-secs.
     #[arg(long, env = "COFFER_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 

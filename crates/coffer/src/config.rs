@@ -21,6 +21,8 @@ struct FileConfig {
     domain: Option<OneOrMany>,
     #[serde(alias = "master_key_file")]
     master_key_file: Option<PathBuf>,
+    #[serde(alias = "allow_sse_c_over_http")]
+    allow_sse_c_over_http: Option<bool>,
     #[serde(alias = "inline_threshold")]
     inline_threshold: Option<usize>,
     #[serde(alias = "gc_grace_secs")]
@@ -53,6 +55,8 @@ pub struct ServeConfig {
     pub domains: Vec<String>,
     /// Where the master key is, when not in the data dir.
     pub master_key_file: Option<PathBuf>,
+    /// Accept SSE-C keys over plain HTTP.
+    pub allow_sse_c_over_http: bool,
     pub inline_threshold: usize,
     pub gc_grace: Duration,
 }
@@ -83,6 +87,7 @@ impl ServeConfig {
                 args.domain
             },
             master_key_file: args.master_key_file.or(file.master_key_file),
+            allow_sse_c_over_http: args.allow_sse_c_over_http || file.allow_sse_c_over_http.unwrap_or(false),
             inline_threshold: args
                 .inline_threshold
                 .or(file.inline_threshold)
@@ -100,7 +105,7 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| {
         format!(
-            "{} is not a valid config file (allowed keys: address, data-dir, region, domain, master-key-file, inline-threshold, gc-grace-secs)",
+            "{} is not a valid config file (allowed keys: address, data-dir, region, domain, master-key-file, allow-sse-c-over-http, inline-threshold, gc-grace-secs)",
             path.display()
         )
     })
@@ -119,6 +124,7 @@ mod tests {
             config,
             domain: Vec::new(),
             master_key_file: None,
+            allow_sse_c_over_http: false,
             inline_threshold: None,
             gc_grace_secs: None,
         }

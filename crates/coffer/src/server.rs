@@ -190,6 +190,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
                 root_access_key: creds.access_key_id,
                 root_secret_key: creds.secret_access_key,
                 domains: config.domains.clone(),
+                allow_sse_c_over_http: config.allow_sse_c_over_http,
             },
         ),
         ready: ready.clone(),

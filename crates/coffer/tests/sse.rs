@@ -352,17 +352,19 @@ async fn sse_modes_not_built_yet_are_refused() {
         .send()
         .await;
     assert_eq!(s3_err(r), (501, "NotImplemented".into()));
+    // SSE-C over plain HTTP is refused unless the operator allows it.
+    let (key, md5) = customer_key(1);
     let r = s3
         .put_object()
         .bucket("modes")
         .key("ssec")
         .sse_customer_algorithm("AES256")
-        .sse_customer_key("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=")
-        .sse_customer_key_md5("hGXcEGUi/Ym0aASgRfvyKQ==")
+        .sse_customer_key(key)
+        .sse_customer_key_md5(md5)
         .body(ByteStream::from_static(b"x"))
         .send()
         .await;
-    assert_eq!(s3_err(r).1, "NotImplemented");
+    assert_eq!(s3_err(r), (400, "InvalidRequest".into()));
     let r = s3.head_object().bucket("modes").key("kms").send().await;
     assert_eq!(s3_err(r).0, 404, "nothing was stored");
 }
@@ -446,4 +448,234 @@ async fn bucket_default_encryption_configuration() {
     assert_eq!(algorithm_of(got), (ServerSideEncryption::Aes256, Some(false)));
     let r = s3.get_bucket_encryption().bucket("no-such-bucket").send().await;
     assert_eq!(s3_err(r), (404, "NoSuchBucket".into()));
+}
+
+/// A customer key (base64) and its MD5 (base64), as SSE-C headers carry them.
+fn customer_key(seed: u8) -> (String, String) {
+    use base64::Engine as _;
+    use md5::Digest as _;
+    let raw = [seed; 32];
+    let b64 = base64::engine::general_purpose::STANDARD;
+    (b64.encode(raw), b64.encode(md5::Md5::digest(raw)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sse_c_keys_encrypt_and_are_required_to_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_in(dir.path(), &["--allow-sse-c-over-http"]);
+    let s3 = server.client();
+    create_bucket(&s3, "ssec").await;
+    let (key, md5) = customer_key(7);
+    let (wrong, wrong_md5) = customer_key(8);
+    let data = patterned(300_000);
+    let put = s3
+        .put_object()
+        .bucket("ssec")
+        .key("secret")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .body(ByteStream::from(data.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.sse_customer_algorithm(), Some("AES256"));
+    assert_eq!(put.sse_customer_key_md5(), Some(md5.as_str()));
+    assert_eq!(put.server_side_encryption(), None);
+
+    // Without the key: 400; with another key: 403; with it: the bytes.
+    assert_eq!(
+        s3_err(s3.get_object().bucket("ssec").key("secret").send().await),
+        (400, "InvalidRequest".into())
+    );
+    assert_eq!(
+        s3_err(s3.head_object().bucket("ssec").key("secret").send().await).0,
+        400
+    );
+    let r = s3
+        .get_object()
+        .bucket("ssec")
+        .key("secret")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&wrong)
+        .sse_customer_key_md5(&wrong_md5)
+        .send()
+        .await;
+    assert_eq!(s3_err(r), (403, "AccessDenied".into()));
+    let got = s3
+        .get_object()
+        .bucket("ssec")
+        .key("secret")
+        .range("bytes=65530-65549")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.sse_customer_key_md5(), Some(md5.as_str()));
+    assert!(got.body.collect().await.unwrap().into_bytes().as_ref() == &data[65_530..65_550]);
+    let head = s3
+        .head_object()
+        .bucket("ssec")
+        .key("secret")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.sse_customer_algorithm(), Some("AES256"));
+    assert_eq!(head.content_length(), Some(300_000));
+    // A bad key MD5 is refused before anything else.
+    let r = s3
+        .get_object()
+        .bucket("ssec")
+        .key("secret")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&wrong_md5)
+        .send()
+        .await;
+    assert_eq!(s3_err(r), (400, "InvalidArgument".into()));
+
+    // Copies: SSE-C to SSE-S3 needs the source key; SSE-S3 to SSE-C takes a new key.
+    let r = s3
+        .copy_object()
+        .bucket("ssec")
+        .key("plain")
+        .copy_source("ssec/secret")
+        .send()
+        .await;
+    assert_eq!(s3_err(r), (400, "InvalidRequest".into()));
+    s3.copy_object()
+        .bucket("ssec")
+        .key("plain")
+        .copy_source("ssec/secret")
+        .copy_source_sse_customer_algorithm("AES256")
+        .copy_source_sse_customer_key(&key)
+        .copy_source_sse_customer_key_md5(&md5)
+        .send()
+        .await
+        .unwrap();
+    assert!(get(&s3, "ssec", "plain").await == data);
+    s3.copy_object()
+        .bucket("ssec")
+        .key("rekeyed")
+        .copy_source("ssec/plain")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&wrong)
+        .sse_customer_key_md5(&wrong_md5)
+        .send()
+        .await
+        .unwrap();
+    let got = s3
+        .get_object()
+        .bucket("ssec")
+        .key("rekeyed")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&wrong)
+        .sse_customer_key_md5(&wrong_md5)
+        .send()
+        .await
+        .unwrap();
+    assert!(got.body.collect().await.unwrap().into_bytes().as_ref() == data.as_slice());
+    // SSE-C headers on an object that is not SSE-C are refused.
+    let r = s3
+        .get_object()
+        .bucket("ssec")
+        .key("plain")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .send()
+        .await;
+    assert_eq!(s3_err(r), (400, "InvalidRequest".into()));
+
+    // Multipart: every part needs the upload's key.
+    let up = s3
+        .create_multipart_upload()
+        .bucket("ssec")
+        .key("mp")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .send()
+        .await
+        .unwrap();
+    let id = up.upload_id().unwrap();
+    let part = |n: i32, body: Vec<u8>, k: Option<(&str, &str)>| {
+        let mut req = s3
+            .upload_part()
+            .bucket("ssec")
+            .key("mp")
+            .upload_id(id)
+            .part_number(n)
+            .body(ByteStream::from(body));
+        if let Some((k, m)) = k {
+            req = req
+                .sse_customer_algorithm("AES256")
+                .sse_customer_key(k)
+                .sse_customer_key_md5(m);
+        }
+        req.send()
+    };
+    assert_eq!(s3_err(part(1, vec![1; 10], None).await).0, 400);
+    assert_eq!(
+        s3_err(part(1, vec![1; 10], Some((&wrong, &wrong_md5))).await).0,
+        403
+    );
+    let p1 = part(1, patterned(5 * MIB), Some((&key, &md5))).await.unwrap();
+    let p2 = part(2, patterned(1000), Some((&key, &md5))).await.unwrap();
+    s3.complete_multipart_upload()
+        .bucket("ssec")
+        .key("mp")
+        .upload_id(id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .parts(
+                    CompletedPart::builder()
+                        .part_number(1)
+                        .e_tag(p1.e_tag().unwrap())
+                        .build(),
+                )
+                .parts(
+                    CompletedPart::builder()
+                        .part_number(2)
+                        .e_tag(p2.e_tag().unwrap())
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let got = s3
+        .get_object()
+        .bucket("ssec")
+        .key("mp")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&key)
+        .sse_customer_key_md5(&md5)
+        .send()
+        .await
+        .unwrap();
+    let whole = [patterned(5 * MIB), patterned(1000)].concat();
+    assert!(got.body.collect().await.unwrap().into_bytes().as_ref() == whole.as_slice());
+
+    // The key is never stored: nothing on disk holds it.
+    let raw = [7u8; 32];
+    for file in files_under(dir.path()) {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !bytes.windows(32).any(|w| w == raw),
+            "the customer key is in {}",
+            file.display()
+        );
+        assert!(
+            !bytes.windows(key.len()).any(|w| w == key.as_bytes()),
+            "the customer key is in {}",
+            file.display()
+        );
+    }
 }

@@ -7,8 +7,8 @@ use s3s::{S3Request, S3Response, S3Result, s3_error};
 
 use crate::body::request_body;
 use crate::convert::{
-    checksum_choice_in, checksum_fields, checksum_type_out, checksums_in, etag, object_meta_of, sse_out,
-    sse_request, sse_written, storage_class_in, tags_in, timestamp,
+    checksum_choice_in, checksum_fields, checksum_type_out, checksums_in, customer_key_of, etag,
+    object_meta_of, sse_c_echo, sse_out, sse_request, sse_written, storage_class_in, tags_in, timestamp,
 };
 use crate::error::CoreResultExt as _;
 use crate::integrity::integrity;
@@ -28,6 +28,7 @@ pub(crate) async fn create_multipart_upload(
     s: &Coffer,
     req: S3Request<CreateMultipartUploadInput>,
 ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
+    let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
     let input = req.input;
     sse_request(
         input.server_side_encryption.as_ref(),
@@ -48,11 +49,16 @@ pub(crate) async fn create_multipart_upload(
             meta,
             storage_class_in(input.storage_class),
             checksum,
+            customer_key.as_ref(),
         )
         .await
         .s3()?;
+    let (sse_customer_algorithm, sse_customer_key_md5) =
+        sse_c_echo(customer_key.is_some(), input.sse_customer_key_md5.as_ref());
     Ok(S3Response::new(CreateMultipartUploadOutput {
         server_side_encryption: sse_out(&upload.meta),
+        sse_customer_algorithm,
+        sse_customer_key_md5,
         checksum_algorithm: upload
             .meta
             .checksum_algorithm
@@ -71,9 +77,9 @@ pub(crate) async fn upload_part(
     req: S3Request<UploadPartInput>,
 ) -> S3Result<S3Response<UploadPartOutput>> {
     let integrity = integrity(&req.headers, req.trailing_headers.clone())?;
+    let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
     let input = req.input;
     refuse_oversized(s, input.content_length)?;
-    sse_request(None, input.sse_customer_algorithm.as_deref())?;
     let number = part_number(input.part_number)?;
     let part = s
         .store
@@ -84,12 +90,17 @@ pub(crate) async fn upload_part(
             number,
             request_body(input.body),
             integrity,
+            customer_key.as_ref(),
         )
         .await
         .s3()?;
     let sums = checksum_fields(&part.checksums);
+    let (sse_customer_algorithm, sse_customer_key_md5) =
+        sse_c_echo(customer_key.is_some(), input.sse_customer_key_md5.as_ref());
     Ok(S3Response::new(UploadPartOutput {
-        server_side_encryption: sse_written(s.store.encrypts()),
+        server_side_encryption: sse_written(s.store.encrypts(), customer_key.is_some()),
+        sse_customer_algorithm,
+        sse_customer_key_md5,
         e_tag: Some(etag(&part.etag)),
         checksum_crc32: sums.crc32,
         checksum_crc32c: sums.crc32c,
@@ -128,9 +139,20 @@ pub(crate) async fn upload_part_copy(
     s: &Coffer,
     req: S3Request<UploadPartCopyInput>,
 ) -> S3Result<S3Response<UploadPartCopyOutput>> {
+    let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
+    let source_key = crate::sse_c::customer_key(
+        &crate::sse_c::CustomerHeaders {
+            algorithm: req.input.copy_source_sse_customer_algorithm.as_deref(),
+            key: req.input.copy_source_sse_customer_key.as_deref(),
+            key_md5: req.input.copy_source_sse_customer_key_md5.as_deref(),
+        },
+        &req.headers,
+        s.allow_sse_c_over_http,
+    )?;
     let input = req.input;
     let number = part_number(input.part_number)?;
-    let source = copy_source_of!(input)?;
+    let mut source = copy_source_of!(input)?;
+    source.customer_key = source_key;
     let range = copy_range(input.copy_source_range.as_deref())?;
     let part = s
         .store
@@ -141,10 +163,12 @@ pub(crate) async fn upload_part_copy(
             number,
             &source,
             range,
+            customer_key.as_ref(),
         )
         .await
         .s3()?;
     Ok(S3Response::new(UploadPartCopyOutput {
+        server_side_encryption: sse_written(s.store.encrypts(), customer_key.is_some()),
         copy_part_result: Some(CopyPartResult {
             e_tag: Some(etag(&part.etag)),
             last_modified: Some(timestamp(part.last_modified_ms)),
@@ -204,7 +228,7 @@ pub(crate) async fn complete_multipart_upload(
         .s3()?;
     let sums = checksum_fields(&done.checksums);
     Ok(S3Response::new(CompleteMultipartUploadOutput {
-        server_side_encryption: sse_written(s.store.encrypts()),
+        server_side_encryption: sse_written(s.store.encrypts(), done.customer_key),
         checksum_crc32: sums.crc32,
         checksum_crc32c: sums.crc32c,
         checksum_crc64nvme: sums.crc64nvme,

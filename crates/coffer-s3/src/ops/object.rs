@@ -9,8 +9,9 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 
 use crate::body::{request_body, response_body};
 use crate::convert::{
-    checksum_fields, checksum_type_out, etag, object_meta_of, parse_http_date, sse_out, sse_request,
-    sse_written, storage_class_in, storage_class_out, tags_in, timestamp, user_metadata,
+    checksum_fields, checksum_type_out, customer_key_of, etag, object_meta_of, parse_http_date, sse_c_echo,
+    sse_out, sse_request, sse_written, storage_class_in, storage_class_out, tags_in, timestamp,
+    user_metadata,
 };
 use crate::error::CoreResultExt as _;
 use crate::integrity::integrity;
@@ -36,6 +37,7 @@ pub(crate) async fn put_object(
     req: S3Request<PutObjectInput>,
 ) -> S3Result<S3Response<PutObjectOutput>> {
     let integrity = integrity(&req.headers, req.trailing_headers.clone())?;
+    let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
     let input = req.input;
     refuse_oversized(s, input.content_length)?;
     sse_request(
@@ -46,6 +48,9 @@ pub(crate) async fn put_object(
     let tags = tags_in(input.tagging.as_deref())?;
     let mut meta = object_meta_of!(input);
     meta.tags = tags;
+    let customer = customer_key.is_some();
+    let (sse_customer_algorithm, sse_customer_key_md5) =
+        sse_c_echo(customer, input.sse_customer_key_md5.as_ref());
     let put = PutObjectRequest {
         bucket: input.bucket,
         key: input.key,
@@ -54,6 +59,7 @@ pub(crate) async fn put_object(
         body: request_body(input.body),
         integrity,
         condition,
+        customer_key,
     };
     let written = s.store.put_object(put).await.s3()?;
     let sums = checksum_fields(&written.checksums);
@@ -61,7 +67,9 @@ pub(crate) async fn put_object(
         checksum_type: (!written.checksums.is_empty())
             .then(|| checksum_type_out(coffer_core::ChecksumType::FullObject)),
         e_tag: Some(etag(&written.etag)),
-        server_side_encryption: sse_written(s.store.encrypts()),
+        server_side_encryption: sse_written(s.store.encrypts(), customer),
+        sse_customer_algorithm,
+        sse_customer_key_md5,
         checksum_crc32: sums.crc32,
         checksum_crc32c: sums.crc32c,
         checksum_crc64nvme: sums.crc64nvme,
@@ -95,7 +103,7 @@ fn range_spec(range: Option<Range>) -> Option<RangeSpec> {
 /// Checksums are reported only when asked for, and only those describing exactly the
 /// selected bytes.
 macro_rules! object_output {
-    ($ty:ident { $($field:ident: $value:expr),* $(,)? }, $v:expr, $selection:expr, $checksum_mode:expr) => {{
+    ($ty:ident { $($field:ident: $value:expr),* $(,)? }, $v:expr, $selection:expr, $checksum_mode:expr, $key_md5:expr) => {{
         let v: &ObjectVersion = $v;
         let selection: &Selection = $selection;
         let (length, content_range) = match selection.range {
@@ -128,6 +136,8 @@ macro_rules! object_output {
             checksum_sha256: sums.sha256,
             checksum_type: if $checksum_mode { selection.checksum_type.map(checksum_type_out) } else { None },
             server_side_encryption: sse_out(&v.meta),
+            sse_customer_algorithm: sse_c_echo(coffer_core::sse_kind(&v.meta) == coffer_core::SseKind::Customer, $key_md5).0,
+            sse_customer_key_md5: sse_c_echo(coffer_core::sse_kind(&v.meta) == coffer_core::SseKind::Customer, $key_md5).1,
             ..Default::default()
         }
     }};
@@ -136,18 +146,6 @@ macro_rules! object_output {
 fn only_null_version(version_id: Option<&str>) -> S3Result<()> {
     if version_id.is_some_and(|v| v != "null") {
         return Err(s3_error!(NoSuchVersion, "The specified version does not exist."));
-    }
-    Ok(())
-}
-
-/// No object is encrypted with a customer key (SSE-C is not built), so such headers on
-/// a read are refused as AWS refuses them for an object that is not SSE-C.
-fn no_customer_key(customer_algorithm: Option<&str>) -> S3Result<()> {
-    if customer_algorithm.is_some() {
-        return Err(s3_error!(
-            InvalidRequest,
-            "The encryption parameters are not applicable to this object."
-        ));
     }
     Ok(())
 }
@@ -184,8 +182,9 @@ fn read_part_number(n: Option<i32>) -> S3Result<Option<u32>> {
 
 /// The request fields GetObject and HeadObject share.
 macro_rules! read_request {
-    ($input:expr) => {
+    ($input:expr, $customer_key:expr) => {
         ReadRequest {
+            customer_key: $customer_key,
             range: range_spec($input.range),
             part_number: read_part_number($input.part_number)?,
             conditions: Preconditions {
@@ -202,10 +201,10 @@ pub(crate) async fn get_object(
     s: &Coffer,
     req: S3Request<GetObjectInput>,
 ) -> S3Result<S3Response<GetObjectOutput>> {
+    let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
     let input = req.input;
     only_null_version(input.version_id.as_deref())?;
-    no_customer_key(input.sse_customer_algorithm.as_deref())?;
-    let read = read_request!(input);
+    let read = read_request!(input, customer_key);
     let got = s.store.get_object(&input.bucket, &input.key, &read).await.s3()?;
     let output = object_output!(
         GetObjectOutput {
@@ -214,7 +213,8 @@ pub(crate) async fn get_object(
         },
         &got.version,
         &got.selection,
-        checksum_mode(input.checksum_mode.as_ref())
+        checksum_mode(input.checksum_mode.as_ref()),
+        input.sse_customer_key_md5.as_ref()
     );
     Ok(S3Response::new(output))
 }
@@ -223,10 +223,10 @@ pub(crate) async fn head_object(
     s: &Coffer,
     req: S3Request<HeadObjectInput>,
 ) -> S3Result<S3Response<HeadObjectOutput>> {
+    let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
     let input = req.input;
     only_null_version(input.version_id.as_deref())?;
-    no_customer_key(input.sse_customer_algorithm.as_deref())?;
-    let read = read_request!(input);
+    let read = read_request!(input, customer_key);
     let head = s
         .store
         .head_object_with(&input.bucket, &input.key, &read)
@@ -236,7 +236,8 @@ pub(crate) async fn head_object(
         HeadObjectOutput {},
         &head.version,
         &head.selection,
-        checksum_mode(input.checksum_mode.as_ref())
+        checksum_mode(input.checksum_mode.as_ref()),
+        input.sse_customer_key_md5.as_ref()
     );
     // A Content-Range makes this a 206 on the wire (`endpoint::partial_head`).
     Ok(S3Response::new(output))
@@ -333,6 +334,7 @@ pub(crate) fn copy_source(source: &CopySource, conditions: Preconditions) -> S3R
             key: key.to_string(),
             version_id: version_id.as_deref().map(str::to_owned),
             conditions,
+            customer_key: None,
         }),
         _ => Err(s3_error!(
             NotImplemented,
@@ -375,13 +377,26 @@ pub(crate) async fn copy_object(
     req: S3Request<CopyObjectInput>,
 ) -> S3Result<S3Response<CopyObjectOutput>> {
     let condition = copy_destination_condition(&req.headers)?;
+    let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
+    let source_key = crate::sse_c::customer_key(
+        &crate::sse_c::CustomerHeaders {
+            algorithm: req.input.copy_source_sse_customer_algorithm.as_deref(),
+            key: req.input.copy_source_sse_customer_key.as_deref(),
+            key_md5: req.input.copy_source_sse_customer_key_md5.as_deref(),
+        },
+        &req.headers,
+        s.allow_sse_c_over_http,
+    )?;
     let input = req.input;
     sse_request(
         input.server_side_encryption.as_ref(),
         input.sse_customer_algorithm.as_deref(),
     )?;
-    no_customer_key(input.copy_source_sse_customer_algorithm.as_deref())?;
-    let source = copy_source_of!(input)?;
+    let mut source = copy_source_of!(input)?;
+    source.customer_key = source_key;
+    let customer = customer_key.is_some();
+    let (sse_customer_algorithm, sse_customer_key_md5) =
+        sse_c_echo(customer, input.sse_customer_key_md5.as_ref());
     let replace = is_replace(
         "x-amz-metadata-directive",
         input.metadata_directive.as_ref().map(MetadataDirective::as_str),
@@ -407,12 +422,15 @@ pub(crate) async fn copy_object(
             new_tags,
             storage_class,
             condition,
+            customer_key,
         })
         .await
         .s3()?;
     let sums = checksum_fields(&written.checksums);
     Ok(S3Response::new(CopyObjectOutput {
-        server_side_encryption: sse_written(s.store.encrypts()),
+        server_side_encryption: sse_written(s.store.encrypts(), customer),
+        sse_customer_algorithm,
+        sse_customer_key_md5,
         copy_object_result: Some(CopyObjectResult {
             e_tag: Some(etag(&written.etag)),
             last_modified: Some(timestamp(written.last_modified_ms)),

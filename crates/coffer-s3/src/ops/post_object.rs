@@ -88,6 +88,8 @@ impl PostObject {
             body: form::file_body(form.file, upload.range, verdict.clone()),
             integrity: upload.integrity,
             condition: WriteCondition::None,
+            // SSE-C form fields are not supported (ADR 0007): objects get SSE-S3.
+            customer_key: None,
         };
         let written = match self.store.put_object(put).await {
             Ok(written) => written,
