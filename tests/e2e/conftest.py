@@ -134,6 +134,8 @@ def coffer_server(tmp_path_factory, _isolated_aws_env):
         # Virtual-hosted style under a name that resolves nowhere; test_vhost.py maps it
         # to the loopback address inside the test process.
         COFFER_DOMAIN=VHOST_DOMAIN,
+        # The suite talks plain HTTP on loopback, where SSE-C keys are allowed only so.
+        COFFER_ALLOW_SSE_C_OVER_HTTP="true",
     )
     cmd = [str(binary), "serve", "--address", address, "--data-dir", str(data_dir), "--region", REGION]
     with open(stdout_log, "wb") as out, open(stderr_log, "wb") as err:

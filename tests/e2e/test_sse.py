@@ -2,12 +2,13 @@
 `--sse AES256` and `ServerSideEncryption` paths, and modes not built yet refused."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
 
-from e2e_util import MiB, error_code, write_random_file
+from e2e_util import MiB, error_code, http_status, write_random_file
 
 
 def test_every_object_reports_sse_s3(s3, bucket, tmp_path):
@@ -43,12 +44,9 @@ def test_cli_sse_aes256(aws, s3, bucket, tmp_path):
     assert back.read_bytes() == src.read_bytes()
 
 
-def test_sse_kms_and_sse_c_are_not_implemented_yet(s3, bucket):
+def test_sse_kms_is_not_implemented_yet(s3, bucket):
     with pytest.raises(ClientError) as e:
         s3.put_object(Bucket=bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms")
-    assert error_code(e.value) == "NotImplemented"
-    with pytest.raises(ClientError) as e:
-        s3.put_object(Bucket=bucket, Key="ssec", Body=b"x", SSECustomerAlgorithm="AES256", SSECustomerKey="k" * 32)
     assert error_code(e.value) == "NotImplemented"
     with pytest.raises(ClientError) as e:
         s3.put_bucket_encryption(
@@ -58,6 +56,43 @@ def test_sse_kms_and_sse_c_are_not_implemented_yet(s3, bucket):
             },
         )
     assert error_code(e.value) == "NotImplemented"
+
+
+def test_sse_c_with_boto3(s3, bucket, tmp_path):
+    key = os.urandom(32)
+    other = os.urandom(32)
+    s3.put_object(Bucket=bucket, Key="c", Body=b"customer keyed", SSECustomerAlgorithm="AES256", SSECustomerKey=key)
+    got = s3.get_object(Bucket=bucket, Key="c", SSECustomerAlgorithm="AES256", SSECustomerKey=key)
+    assert got["Body"].read() == b"customer keyed"
+    assert got["SSECustomerAlgorithm"] == "AES256"
+    assert "ServerSideEncryption" not in got
+    with pytest.raises(ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="c")
+    assert http_status(e.value) == 400
+    with pytest.raises(ClientError) as e:
+        s3.head_object(Bucket=bucket, Key="c", SSECustomerAlgorithm="AES256", SSECustomerKey=other)
+    assert http_status(e.value) == 403
+    # Multipart through s3transfer with the key on every part.
+    path = tmp_path / "big.bin"
+    write_random_file(path, 12 * MiB)
+    extra = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": key}
+    s3.upload_file(str(path), bucket, "big", ExtraArgs=extra)
+    out = tmp_path / "back.bin"
+    s3.download_file(bucket, "big", str(out), ExtraArgs=extra)
+    assert out.read_bytes() == path.read_bytes()
+
+
+def test_sse_c_with_the_cli(aws, bucket, tmp_path):
+    key_file = tmp_path / "key.bin"
+    key_file.write_bytes(os.urandom(32))
+    src = tmp_path / "doc.txt"
+    src.write_bytes(b"cli customer key" * 100)
+    aws("s3", "cp", str(src), f"s3://{bucket}/doc.txt", "--sse-c", "AES256", "--sse-c-key", f"fileb://{key_file}")
+    failed = aws.run("s3", "cp", f"s3://{bucket}/doc.txt", str(tmp_path / "nokey.txt"))
+    assert failed.returncode != 0
+    back = tmp_path / "back.txt"
+    aws("s3", "cp", f"s3://{bucket}/doc.txt", str(back), "--sse-c", "AES256", "--sse-c-key", f"fileb://{key_file}")
+    assert back.read_bytes() == src.read_bytes()
 
 
 def test_put_bucket_encryption_then_plain_cp_is_encrypted(aws, s3, bucket, tmp_path):
