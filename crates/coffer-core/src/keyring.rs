@@ -112,6 +112,23 @@ impl Keyring {
         ))
     }
 
+    /// The record sealed again by the current master key, or `None` when it already is.
+    pub(crate) fn reseal(&self, sse: &SseParams) -> CoreResult<Option<SseParams>> {
+        if sse.sealed_by.as_deref() == Some(self.current.as_str()) {
+            return Ok(None);
+        }
+        let data_key = self.open(sse)?;
+        let master = self
+            .keys
+            .get(&self.current)
+            .ok_or_else(|| CoreError::Internal("the current master key is missing".into()))?;
+        Ok(Some(SseParams {
+            sealed_key: Some(master.seal(&data_key, &self.current)),
+            sealed_by: Some(self.current.clone()),
+            ..sse.clone()
+        }))
+    }
+
     /// Opens the data key an SSE record holds.
     pub(crate) fn open(&self, sse: &SseParams) -> CoreResult<SecretKey> {
         let (Some(sealed), Some(by)) = (&sse.sealed_key, &sse.sealed_by) else {

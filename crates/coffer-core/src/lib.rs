@@ -20,6 +20,7 @@ mod names;
 mod object;
 mod range;
 mod read;
+mod rotation;
 mod tags;
 
 use std::sync::Arc;
@@ -49,6 +50,7 @@ pub use names::{
 pub use object::{CopyObjectRequest, CopySource, ObjectBody, PutObjectRequest, PutResult};
 pub use range::RangeSpec;
 pub use read::{GetResult, HeadResult, ReadRequest, Selection, checksum_type_of};
+pub use rotation::ResealReport;
 pub use tags::{MAX_OBJECT_TAGS, validate_tags};
 
 /// Limits and tuning of a [`Store`].

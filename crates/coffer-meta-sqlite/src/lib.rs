@@ -32,8 +32,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use coffer_meta::{
-    BlobId, BucketRecord, ListPage, ListQuery, MetaError, MetaStore, ObjectVersion, PartRecord, UploadQuery,
-    UploadRecord, WriteCondition,
+    BlobId, BucketRecord, ListPage, ListQuery, MetaError, MetaStore, MetaTarget, ObjectMeta, ObjectVersion,
+    PartRecord, SseParams, UploadQuery, UploadRecord, WriteCondition,
 };
 
 use crate::read::ReadPool;
@@ -213,6 +213,32 @@ impl MetaStore for SqliteMetaStore {
     async fn referenced_blobs(&self, ids: &[BlobId]) -> Result<HashSet<BlobId>, MetaError> {
         let ids = ids.to_vec();
         self.reads.run(move |c| read::referenced_blobs(c, &ids)).await
+    }
+
+    async fn scan_metas(
+        &self,
+        after: Option<MetaTarget>,
+        limit: usize,
+    ) -> Result<Vec<(MetaTarget, ObjectMeta)>, MetaError> {
+        self.reads
+            .run(move |c| read::scan_metas(c, after.as_ref(), limit))
+            .await
+    }
+
+    async fn reseal(
+        &self,
+        target: MetaTarget,
+        expected_sealed_key: String,
+        sse: SseParams,
+    ) -> Result<(), MetaError> {
+        let sse = serde_json::to_string(&sse).map_err(|e| MetaError::Corrupt(e.to_string()))?;
+        self.write(WriteOp::Reseal {
+            target,
+            expected_sealed_key,
+            sse,
+        })
+        .await
+        .map(drop)
     }
 
     async fn close(&self) -> Result<(), MetaError> {

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use coffer_meta::listing::{list_page, prefix_successor};
 use coffer_meta::{
-    BlobId, BucketRecord, ListPage, ListQuery, MetaError, ObjectSummary, ObjectVersion, PartRecord,
-    UploadQuery, UploadRecord,
+    BlobId, BucketRecord, ListPage, ListQuery, MetaError, MetaTarget, ObjectMeta, ObjectSummary,
+    ObjectVersion, PartRecord, UploadQuery, UploadRecord,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Statement, params, params_from_iter};
@@ -308,4 +308,70 @@ pub(crate) fn get_bucket_setting(
     tx.prepare_cached("SELECT document FROM bucket_settings WHERE bucket = ?1 AND name = ?2")
         .and_then(|mut s| s.query_row(params![bucket, name], |r| r.get(0)).optional())
         .map_err(db)
+}
+
+/// One page of every `meta` document: object versions, then uploads.
+pub(crate) fn scan_metas(
+    conn: &mut Connection,
+    after: Option<&MetaTarget>,
+    limit: usize,
+) -> Result<Vec<(MetaTarget, ObjectMeta)>, MetaError> {
+    let tx = conn.transaction().map_err(db)?;
+    let mut out = Vec::new();
+    let n = i64::try_from(limit).unwrap_or(i64::MAX);
+    if !matches!(after, Some(MetaTarget::Upload { .. })) {
+        let (sql, args): (&str, Vec<Value>) = match after {
+            Some(MetaTarget::Object {
+                bucket,
+                key,
+                version_id,
+            }) => (
+                "SELECT bucket, key, version_id, meta FROM objects \
+                 WHERE (bucket, key, version_id) > (?1, ?2, ?3) ORDER BY bucket, key, version_id LIMIT ?4",
+                vec![
+                    Value::Text(bucket.clone()),
+                    Value::Blob(key.as_bytes().to_vec()),
+                    Value::Text(version_id.clone()),
+                    Value::Integer(n),
+                ],
+            ),
+            _ => (
+                "SELECT bucket, key, version_id, meta FROM objects ORDER BY bucket, key, version_id LIMIT ?1",
+                vec![Value::Integer(n)],
+            ),
+        };
+        let mut stmt = tx.prepare_cached(sql).map_err(db)?;
+        let mut rows = stmt.query(params_from_iter(args)).map_err(db)?;
+        while let Some(row) = rows.next().map_err(db)? {
+            let key: Vec<u8> = row.get(1).map_err(db)?;
+            let target = MetaTarget::Object {
+                bucket: row.get(0).map_err(db)?,
+                key: String::from_utf8(key).map_err(|e| MetaError::Corrupt(e.to_string()))?,
+                version_id: row.get(2).map_err(db)?,
+            };
+            let meta: String = row.get(3).map_err(db)?;
+            out.push((target, ObjectMeta::decode(&meta)?));
+        }
+    }
+    if out.len() < limit {
+        let from = match after {
+            Some(MetaTarget::Upload { upload_id }) => upload_id.clone(),
+            _ => String::new(),
+        };
+        let left = i64::try_from(limit - out.len()).unwrap_or(i64::MAX);
+        let mut stmt = tx
+            .prepare_cached(
+                "SELECT upload_id, meta FROM uploads WHERE upload_id > ?1 ORDER BY upload_id LIMIT ?2",
+            )
+            .map_err(db)?;
+        let mut rows = stmt.query(params![from, left]).map_err(db)?;
+        while let Some(row) = rows.next().map_err(db)? {
+            let target = MetaTarget::Upload {
+                upload_id: row.get(0).map_err(db)?,
+            };
+            let meta: String = row.get(1).map_err(db)?;
+            out.push((target, ObjectMeta::decode(&meta)?));
+        }
+    }
+    Ok(out)
 }

@@ -7,7 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use coffer_meta::{
-    BlobId, BucketRecord, MetaError, ObjectData, ObjectVersion, PartRecord, UploadRecord, WriteCondition,
+    BlobId, BucketRecord, MetaError, MetaTarget, ObjectData, ObjectVersion, PartRecord, UploadRecord,
+    WriteCondition,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -36,6 +37,11 @@ pub(crate) fn apply(conn: &Connection, op: WriteOp) -> Result<Vec<BlobId>, MetaE
             complete_upload(conn, &upload_id, &version, &condition)
         }
         WriteOp::AbortUpload(upload_id) => abort_upload(conn, &upload_id),
+        WriteOp::Reseal {
+            target,
+            expected_sealed_key,
+            sse,
+        } => reseal(conn, &target, &expected_sealed_key, &sse).map(|()| Vec::new()),
     }
 }
 
@@ -448,4 +454,29 @@ fn release(conn: &Connection, mut candidates: Vec<BlobId>) -> Result<Vec<BlobId>
         }
     }
     Ok(released)
+}
+
+/// Swaps the SSE record inside a `meta` document, guarded by the sealed key it replaces.
+fn reseal(conn: &Connection, target: &MetaTarget, expected: &str, sse: &str) -> Result<(), MetaError> {
+    match target {
+        MetaTarget::Object {
+            bucket,
+            key,
+            version_id,
+        } => conn
+            .prepare_cached(
+                "UPDATE objects SET meta = json_set(meta, '$.sse', json(?1)) \
+                 WHERE bucket = ?2 AND key = ?3 AND version_id = ?4 \
+                 AND json_extract(meta, '$.sse.sealed_key') = ?5",
+            )
+            .and_then(|mut s| s.execute(params![sse, bucket, key.as_bytes(), version_id, expected])),
+        MetaTarget::Upload { upload_id } => conn
+            .prepare_cached(
+                "UPDATE uploads SET meta = json_set(meta, '$.sse', json(?1)) \
+                 WHERE upload_id = ?2 AND json_extract(meta, '$.sse.sealed_key') = ?3",
+            )
+            .and_then(|mut s| s.execute(params![sse, upload_id, expected])),
+    }
+    .map_err(db)?;
+    Ok(())
 }

@@ -13,7 +13,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use coffer_meta::{BlobId, BucketRecord, MetaError, ObjectVersion, PartRecord, UploadRecord, WriteCondition};
+use coffer_meta::{
+    BlobId, BucketRecord, MetaError, MetaTarget, ObjectVersion, PartRecord, UploadRecord, WriteCondition,
+};
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
@@ -47,6 +49,12 @@ pub(crate) enum WriteOp {
     PutPart(String, PartRecord),
     CompleteUpload(String, ObjectVersion, WriteCondition),
     AbortUpload(String),
+    Reseal {
+        target: MetaTarget,
+        expected_sealed_key: String,
+        /// The new SSE record, as JSON.
+        sse: String,
+    },
 }
 
 type Reply = oneshot::Sender<Result<Vec<BlobId>, MetaError>>;

@@ -23,6 +23,7 @@ macro_rules! case {
 
 case!(
     bucket_settings,
+    scan_and_reseal,
     bucket_lifecycle,
     missing_bucket,
     put_get_replace,

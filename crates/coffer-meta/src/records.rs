@@ -385,3 +385,18 @@ pub struct UploadQuery {
     pub upload_id_marker: Option<String>,
     pub limit: usize,
 }
+
+/// A record whose `meta` document may hold a sealed data key: an object version or a
+/// multipart upload in progress. Ordered: every object version (by bucket, key, version),
+/// then every upload (by id).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MetaTarget {
+    Object {
+        bucket: String,
+        key: String,
+        version_id: String,
+    },
+    Upload {
+        upload_id: String,
+    },
+}

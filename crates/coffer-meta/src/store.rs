@@ -3,8 +3,8 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 
 use crate::{
-    BlobId, BucketRecord, ListPage, ListQuery, MetaError, ObjectVersion, PartRecord, UploadQuery,
-    UploadRecord, WriteCondition,
+    BlobId, BucketRecord, ListPage, ListQuery, MetaError, MetaTarget, ObjectMeta, ObjectVersion, PartRecord,
+    SseParams, UploadQuery, UploadRecord, WriteCondition,
 };
 
 /// Coffer's metadata operations.
@@ -111,6 +111,23 @@ pub trait MetaStore: Send + Sync + 'static {
     /// Which of `ids` are referenced by any object version or part. The garbage collector
     /// deletes the others once they are older than its grace period.
     async fn referenced_blobs(&self, ids: &[BlobId]) -> Result<HashSet<BlobId>, MetaError>;
+
+    /// Up to `limit` object versions and uploads after `after`, with their `meta`
+    /// documents, in [`MetaTarget`] order: one pass over everything (master-key rotation).
+    async fn scan_metas(
+        &self,
+        after: Option<MetaTarget>,
+        limit: usize,
+    ) -> Result<Vec<(MetaTarget, ObjectMeta)>, MetaError>;
+
+    /// Replaces the SSE record of `target` if its sealed key is still `expected_sealed_key`;
+    /// a record replaced or deleted meanwhile is left alone.
+    async fn reseal(
+        &self,
+        target: MetaTarget,
+        expected_sealed_key: String,
+        sse: SseParams,
+    ) -> Result<(), MetaError>;
 
     /// Flushes and closes the store; later calls fail with `Backend`.
     async fn close(&self) -> Result<(), MetaError>;

@@ -24,6 +24,32 @@ pub enum Command {
     /// they are generated on first start, saved in the data dir (mode 0600) and printed
     /// once. Logging follows COFFER_LOG (or RUST_LOG), default "info".
     Serve(ServeArgs),
+
+    /// Seal every object's data key with a new master key, then make it the current key.
+    ///
+    /// Only metadata is rewritten; no object byte is read or written. Stop the server
+    /// first: a running server keeps using the old key. The current key is found as
+    /// `serve` finds it (COFFER_MASTER_KEY, --master-key-file, <data-dir>/master.key, with
+    /// COFFER_PREVIOUS_MASTER_KEYS). When it lives in <data-dir>/master.key, that file is
+    /// replaced by the new key (the old one is kept as master.key.previous); otherwise
+    /// start the server with the new key afterwards. Back up the new key.
+    RotateMasterKey(RotateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// Directory holding all data [default: ./coffer-data].
+    #[arg(long, env = "COFFER_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// File holding the current master key, when not in the data dir.
+    #[arg(long, env = "COFFER_MASTER_KEY_FILE", value_name = "FILE")]
+    pub master_key_file: Option<PathBuf>,
+
+    /// File holding the new master key (base64 of 32 bytes). Without it a new key is
+    /// generated, which needs the current key to live in <data-dir>/master.key.
+    #[arg(long, value_name = "FILE")]
+    pub new_key_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod credentials;
 mod datadir;
 mod master_key;
 mod private_file;
+mod rotate;
 mod server;
 
 use std::io::IsTerminal as _;
@@ -43,6 +44,10 @@ fn main() -> anyhow::Result<()> {
             let config = config::ServeConfig::resolve(args)?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(server::serve(config))
+        }
+        cli::Command::RotateMasterKey(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(rotate::rotate(args))
         }
     }
 }

@@ -33,11 +33,18 @@ fn parse(text: &str, what: &str) -> anyhow::Result<SecretKey> {
     Ok(SecretKey::from_bytes(bytes))
 }
 
-/// The keyring `coffer serve` runs with: the current master key from (first found)
-/// `COFFER_MASTER_KEY`, `key_file`, or `<data-dir>/master.key` (generated when absent),
-/// plus the keys in `COFFER_PREVIOUS_MASTER_KEYS` (comma-separated), which still open
-/// objects sealed before a key change.
-pub fn load_or_create(data_dir: &Path, key_file: Option<&Path>) -> anyhow::Result<(Keyring, KeyOrigin)> {
+/// The master keys found, and where the current one came from.
+pub struct LoadedKeys {
+    pub current: SecretKey,
+    pub previous: Vec<SecretKey>,
+    pub origin: KeyOrigin,
+}
+
+/// The master keys in use, if any: the current one from (first found)
+/// `COFFER_MASTER_KEY`, `key_file`, or `<data-dir>/master.key`, plus the keys in
+/// `COFFER_PREVIOUS_MASTER_KEYS` (comma-separated), which still open objects sealed
+/// before a key change.
+pub fn load(data_dir: &Path, key_file: Option<&Path>) -> anyhow::Result<Option<LoadedKeys>> {
     let previous = match std::env::var("COFFER_PREVIOUS_MASTER_KEYS") {
         Ok(list) => list
             .split(',')
@@ -47,25 +54,43 @@ pub fn load_or_create(data_dir: &Path, key_file: Option<&Path>) -> anyhow::Resul
             .collect::<anyhow::Result<Vec<_>>>()?,
         Err(_) => Vec::new(),
     };
+    let found = |current, origin| {
+        Ok(Some(LoadedKeys {
+            current,
+            previous: previous.clone(),
+            origin,
+        }))
+    };
     if let Ok(value) = std::env::var("COFFER_MASTER_KEY")
         && !value.trim().is_empty()
     {
-        let key = parse(&value, "COFFER_MASTER_KEY")?;
-        return Ok((Keyring::new(key, previous), KeyOrigin::Environment));
+        return found(parse(&value, "COFFER_MASTER_KEY")?, KeyOrigin::Environment);
     }
     if let Some(path) = key_file {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read the master key file {}", path.display()))?;
-        let key = parse(&text, &path.display().to_string())?;
-        return Ok((Keyring::new(key, previous), KeyOrigin::File(path.to_path_buf())));
+        return found(
+            parse(&text, &path.display().to_string())?,
+            KeyOrigin::File(path.to_path_buf()),
+        );
     }
     let path = data_dir.join(FILE_NAME);
     if path.exists() {
         let text =
             std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        let key = parse(&text, &path.display().to_string())?;
-        return Ok((Keyring::new(key, previous), KeyOrigin::File(path)));
+        return found(parse(&text, &path.display().to_string())?, KeyOrigin::File(path));
     }
+    Ok(None)
+}
+
+/// The keyring `coffer serve` runs with: the keys [`load`] finds, or a new master key
+/// generated into `<data-dir>/master.key` (mode 0600).
+pub fn load_or_create(data_dir: &Path, key_file: Option<&Path>) -> anyhow::Result<(Keyring, KeyOrigin)> {
+    if let Some(keys) = load(data_dir, key_file)? {
+        return Ok((Keyring::new(keys.current, keys.previous), keys.origin));
+    }
+    let path = data_dir.join(FILE_NAME);
+    let previous = Vec::new();
     if data_has_blobs(data_dir) {
         // Objects stored before encryption at rest stay readable; objects sealed by a
         // lost key do not, and their reads will name the missing key.
@@ -76,18 +101,26 @@ pub fn load_or_create(data_dir: &Path, key_file: Option<&Path>) -> anyhow::Resul
         );
     }
     let key = SecretKey::generate();
-    crate::private_file::create_private(
-        &path,
-        &format!(
-            "# Coffer master key: it seals the key of every object. Without it no object can be read.\n\
-             # Back it up somewhere other than this disk. Keep it private.\n{}\n",
-            STANDARD.encode(key.as_bytes())
-        ),
-    )?;
+    crate::private_file::create_private(&path, &key_file_text(&key))?;
     Ok((Keyring::new(key, previous), KeyOrigin::Generated(path)))
 }
 
 /// Whether a data dir already holds blobs (a missing key may then mean a lost key).
 fn data_has_blobs(data_dir: &Path) -> bool {
     std::fs::read_dir(data_dir.join("blobs")).is_ok_and(|mut d| d.next().is_some())
+}
+
+/// The text of a master key file.
+pub fn key_file_text(key: &SecretKey) -> String {
+    format!(
+        "# Coffer master key: it seals the key of every object. Without it no object can be read.\n\
+         # Back it up somewhere other than this disk. Keep it private.\n{}\n",
+        STANDARD.encode(key.as_bytes())
+    )
+}
+
+/// Reads a master key file (base64 of 32 bytes; `#` lines are comments).
+pub fn read_key_file(path: &Path) -> anyhow::Result<SecretKey> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    parse(&text, &path.display().to_string())
 }

@@ -679,3 +679,124 @@ async fn sse_c_keys_encrypt_and_are_required_to_read() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotate_master_key_reseals_every_data_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start_in(dir.path(), &["--allow-sse-c-over-http"]);
+    let s3 = server.client();
+    create_bucket(&s3, "rot").await;
+    let big = patterned(200_000);
+    for (key, body) in [("big", big.clone()), ("small", b"inline".to_vec())] {
+        s3.put_object()
+            .bucket("rot")
+            .key(key)
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .unwrap();
+    }
+    let (ck, cmd5) = customer_key(3);
+    s3.put_object()
+        .bucket("rot")
+        .key("customer")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&ck)
+        .sse_customer_key_md5(&cmd5)
+        .body(ByteStream::from_static(b"customer keyed"))
+        .send()
+        .await
+        .unwrap();
+    let up = s3
+        .create_multipart_upload()
+        .bucket("rot")
+        .key("mp")
+        .send()
+        .await
+        .unwrap();
+    let id = up.upload_id().unwrap().to_owned();
+    let part = s3
+        .upload_part()
+        .bucket("rot")
+        .key("mp")
+        .upload_id(&id)
+        .part_number(1)
+        .body(ByteStream::from(patterned(1000)))
+        .send()
+        .await
+        .unwrap();
+    assert!(server.terminate());
+    let key_path = dir.path().join("master.key");
+    let old_key_text = std::fs::read_to_string(&key_path).unwrap();
+
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coffer"))
+        .args(["rotate-master-key", "--data-dir"])
+        .arg(dir.path())
+        .env_remove("COFFER_MASTER_KEY")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("3 data keys re-sealed"), "{stdout}");
+    assert!(stdout.contains("1 SSE-C"), "{stdout}");
+    assert_ne!(std::fs::read_to_string(&key_path).unwrap(), old_key_text);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("master.key.previous")).unwrap(),
+        old_key_text
+    );
+
+    // The old key alone no longer opens anything.
+    let old_b64 = old_key_text
+        .lines()
+        .find(|l| !l.starts_with('#'))
+        .unwrap()
+        .to_owned();
+    let mut server = Server::start_with_env(dir.path(), &[], &[("COFFER_MASTER_KEY", &old_b64)]);
+    let r = server.client().get_object().bucket("rot").key("big").send().await;
+    assert_eq!(s3_err(r).0, 500);
+    assert!(server.terminate());
+
+    // The new key, alone, opens everything, including the upload in progress.
+    let server = Server::start_in(dir.path(), &["--allow-sse-c-over-http"]);
+    let s3 = server.client();
+    assert!(get(&s3, "rot", "big").await == big);
+    assert_eq!(get(&s3, "rot", "small").await, b"inline");
+    let got = s3
+        .get_object()
+        .bucket("rot")
+        .key("customer")
+        .sse_customer_algorithm("AES256")
+        .sse_customer_key(&ck)
+        .sse_customer_key_md5(&cmd5)
+        .send()
+        .await
+        .unwrap();
+    let got = got.body.collect().await.unwrap().into_bytes();
+    assert_eq!(
+        got.as_ref(),
+        b"customer keyed",
+        "SSE-C objects keep their customer's key"
+    );
+    s3.complete_multipart_upload()
+        .bucket("rot")
+        .key("mp")
+        .upload_id(&id)
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .parts(
+                    CompletedPart::builder()
+                        .part_number(1)
+                        .e_tag(part.e_tag().unwrap())
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(get(&s3, "rot", "mp").await == patterned(1000));
+}

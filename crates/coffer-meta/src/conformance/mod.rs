@@ -17,6 +17,7 @@ mod gc;
 mod listing;
 mod multipart;
 mod objects;
+mod reseal;
 mod settings;
 mod shutdown;
 
@@ -27,6 +28,7 @@ pub use gc::{referenced_blobs, released_blobs_are_unreferenced};
 pub use listing::{listing_byte_order, listing_hides_deleted, listing_many_keys};
 pub use multipart::{list_uploads_markers, multipart_abort, multipart_lifecycle};
 pub use objects::{data_round_trips_exactly, delete_semantics, put_get_replace};
+pub use reseal::scan_and_reseal;
 pub use settings::bucket_settings;
 pub use shutdown::close_refuses_later_calls;
 
@@ -40,6 +42,7 @@ pub async fn run_all(store: &dyn MetaStore) {
     bucket_lifecycle(store).await;
     missing_bucket(store).await;
     bucket_settings(store).await;
+    scan_and_reseal(store).await;
     put_get_replace(store).await;
     data_round_trips_exactly(store).await;
     delete_semantics(store).await;

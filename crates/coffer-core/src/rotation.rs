@@ -1,0 +1,60 @@
+//! Master-key rotation: every data key sealed by an older master key is sealed again by
+//! the current one. Only metadata changes; no object byte is read or written.
+
+use coffer_meta::MetaTarget;
+
+use crate::Store;
+use crate::error::{CoreError, CoreResult};
+use crate::keyring::{SseKind, sse_kind};
+
+/// Records visited per metadata page.
+const PAGE: usize = 500;
+
+/// What a rotation did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ResealReport {
+    /// Object versions and uploads visited.
+    pub visited: u64,
+    /// Data keys sealed again by the current master key.
+    pub resealed: u64,
+    /// SSE-C records (sealed by the customer's key, which is never stored): untouched.
+    pub customer_keyed: u64,
+}
+
+impl Store {
+    /// Seals every SSE-S3 data key with the current master key. The keyring must hold the
+    /// keys that sealed them (as previous keys). `progress` is called after each page.
+    pub async fn reseal_data_keys(
+        &self,
+        mut progress: impl FnMut(&ResealReport),
+    ) -> CoreResult<ResealReport> {
+        let keyring = self
+            .keyring
+            .clone()
+            .ok_or_else(|| CoreError::Internal("rotation needs the master keys".into()))?;
+        let mut report = ResealReport::default();
+        let mut after: Option<MetaTarget> = None;
+        loop {
+            let page = self.meta.scan_metas(after.clone(), PAGE).await?;
+            let Some((last, _)) = page.last() else { break };
+            after = Some(last.clone());
+            for (target, meta) in page {
+                report.visited += 1;
+                match sse_kind(&meta) {
+                    SseKind::None => {}
+                    SseKind::Customer => report.customer_keyed += 1,
+                    SseKind::S3 => {
+                        let Some(sse) = meta.sse else { continue };
+                        if let Some(new) = keyring.reseal(&sse)? {
+                            let old = sse.sealed_key.unwrap_or_default();
+                            self.meta.reseal(target, old, new).await?;
+                            report.resealed += 1;
+                        }
+                    }
+                }
+            }
+            progress(&report);
+        }
+        Ok(report)
+    }
+}
