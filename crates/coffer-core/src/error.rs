@@ -91,6 +91,15 @@ pub enum CoreError {
     /// A customer key was given for an object that is not SSE-C.
     #[error("The encryption parameters are not applicable to this object.")]
     CustomerKeyNotApplicable,
+    /// A KMS key of that name exists already.
+    #[error("A key with that name already exists.")]
+    KmsKeyExists,
+    /// No KMS key has that id (`KMS.NotFoundException`).
+    #[error("Invalid keyId {0}")]
+    KmsKeyNotFound(String),
+    /// The KMS key is disabled (`KMS.DisabledException`).
+    #[error("{0} is disabled.")]
+    KmsKeyDisabled(String),
     /// The request asks for a feature Coffer has not built yet.
     #[error("{0}")]
     NotImplemented(String),
@@ -112,6 +121,8 @@ impl From<MetaError> for CoreError {
             MetaError::InvalidPart(n) => Self::InvalidPart(n),
             MetaError::PreconditionFailed => Self::PreconditionFailed,
             MetaError::NoSuchKey => Self::NoSuchKey,
+            MetaError::KmsKeyExists => Self::KmsKeyExists,
+            MetaError::NoSuchKmsKey => Self::KmsKeyNotFound(String::new()),
             MetaError::Corrupt(m) | MetaError::Backend(m) => Self::Internal(format!("metadata: {m}")),
         }
     }

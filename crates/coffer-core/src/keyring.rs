@@ -26,6 +26,8 @@ pub enum SseKind {
     S3,
     /// SSE-C: a data key sealed by the customer's key.
     Customer,
+    /// SSE-KMS: a data key sealed by a key of the built-in key service.
+    Kms,
 }
 
 /// How the object (or upload) with `meta` is encrypted.
@@ -34,6 +36,7 @@ pub fn sse_kind(meta: &ObjectMeta) -> SseKind {
     match meta.sse.as_ref().filter(|s| s.sealed_key.is_some()) {
         None => SseKind::None,
         Some(s) if s.sealed_by.as_deref() == Some(CUSTOMER) => SseKind::Customer,
+        Some(s) if s.sealed_by.as_deref().is_some_and(|b| b.starts_with("kms:")) => SseKind::Kms,
         Some(_) => SseKind::S3,
     }
 }
@@ -129,6 +132,35 @@ impl Keyring {
         }))
     }
 
+    /// Seals `secret` with the current master key under `context`; returns the sealed
+    /// text and the master key's id.
+    pub(crate) fn seal_with_current(
+        &self,
+        secret: &SecretKey,
+        context: &str,
+    ) -> CoreResult<(String, String)> {
+        let master = self
+            .keys
+            .get(&self.current)
+            .ok_or_else(|| CoreError::Internal("the current master key is missing".into()))?;
+        Ok((
+            master.seal(secret, &format!("{}|{context}", self.current)),
+            self.current.clone(),
+        ))
+    }
+
+    /// Opens what [`Keyring::seal_with_current`] sealed.
+    pub(crate) fn open_sealed(&self, sealed: &str, by: &str, context: &str) -> CoreResult<SecretKey> {
+        let master = self.keys.get(by).ok_or_else(|| {
+            CoreError::Internal(format!(
+                "a KMS key is sealed by master key {by}, which is not loaded"
+            ))
+        })?;
+        master
+            .open(sealed, &format!("{by}|{context}"))
+            .map_err(|e| CoreError::Internal(format!("opening KMS key material sealed by {by}: {e}")))
+    }
+
     /// Opens the data key an SSE record holds.
     pub(crate) fn open(&self, sse: &SseParams) -> CoreResult<SecretKey> {
         let (Some(sealed), Some(by)) = (&sse.sealed_key, &sse.sealed_by) else {
@@ -172,6 +204,11 @@ pub(crate) fn encryption_of(
                 .map_err(|_| CoreError::CustomerKeyMismatch)?
         }
         (_, Some(_)) => return Err(CoreError::CustomerKeyNotApplicable),
+        (SseKind::Kms, None) => {
+            return Err(CoreError::Internal(
+                "an SSE-KMS key is opened by the store".into(),
+            ));
+        }
         (_, None) => keyring
             .ok_or_else(|| {
                 CoreError::Internal("an encrypted object was read by a store without master keys".into())

@@ -14,6 +14,7 @@ mod error;
 mod gc;
 mod integrity;
 mod keyring;
+mod kms;
 mod list;
 mod multipart;
 mod names;
@@ -33,14 +34,15 @@ pub use coffer_blob::crypt::SecretKey;
 pub use coffer_blob::{BlobStore, BodyError, BodyStream, ChecksumAlgorithm, ChecksumType, Hasher};
 pub use coffer_meta as meta;
 pub use coffer_meta::{
-    BucketRecord, Checksums, ListEntry, ListPage, ObjectMeta, ObjectSummary, ObjectVersion, PartRecord,
-    UploadRecord, WriteCondition,
+    BucketRecord, Checksums, KmsKeyRecord, ListEntry, ListPage, ObjectMeta, ObjectSummary, ObjectVersion,
+    PartRecord, UploadRecord, WriteCondition,
 };
 pub use conditions::{ETagMatch, Preconditions};
 pub use error::{CoreError, CoreResult};
 pub use gc::GcReport;
 pub use integrity::{ExpectedChecksum, ExpectedValue, Integrity};
 pub use keyring::{Keyring, SSE_S3, SseKind, key_id, sse_kind};
+pub use kms::{SSE_KMS, key_arn, key_name};
 pub use list::{ListObjectsRequest, UploadsPage};
 pub use multipart::{CompletePart, CompletedUpload, UploadPartResult};
 pub use names::{
@@ -61,6 +63,8 @@ pub struct StoreConfig {
     pub inline_threshold: usize,
     /// Largest single PUT and largest part. Default 5 GiB, as AWS.
     pub max_object_size: u64,
+    /// The region written into KMS key ARNs.
+    pub region: String,
     /// Smallest part other than the last in a completed upload. Default 5 MiB, as AWS.
     pub min_part_size: u64,
     /// Blobs younger than this are never collected. Default one hour: longer than any
@@ -73,6 +77,7 @@ impl Default for StoreConfig {
         Self {
             inline_threshold: 64 * 1024,
             max_object_size: 5 * 1024 * 1024 * 1024,
+            region: "us-east-1".to_owned(),
             min_part_size: 5 * 1024 * 1024,
             gc_grace: Duration::from_secs(3600),
         }
@@ -114,25 +119,38 @@ impl Store {
         self.keyring.is_some()
     }
 
-    /// A data key and SSE record for a new object: sealed by the customer's key (SSE-C)
-    /// when one is given, else by the master key when encryption is on.
-    fn new_sse(
+    /// A data key and SSE record for a new object: sealed by the customer's key (SSE-C),
+    /// or by a KMS key (SSE-KMS), or else by the master key when encryption is on.
+    async fn new_sse(
         &self,
         customer: Option<&SecretKey>,
+        kms_key_id: Option<&str>,
     ) -> CoreResult<Option<(SecretKey, coffer_meta::SseParams)>> {
-        match customer {
-            Some(customer) => Ok(Some(keyring::customer_data_key(customer))),
-            None => self.keyring.as_deref().map(Keyring::new_data_key).transpose(),
+        match (customer, kms_key_id) {
+            (Some(customer), _) => Ok(Some(keyring::customer_data_key(customer))),
+            (None, Some(key_id)) => Ok(Some(self.kms_data_key(key_id).await?)),
+            (None, None) => self.keyring.as_deref().map(Keyring::new_data_key).transpose(),
         }
     }
 
     /// How part `part` (0: a whole object) of an object with `meta` is encrypted.
-    fn encryption_of(
+    async fn encryption_of(
         &self,
         meta: &ObjectMeta,
         part: u32,
         customer: Option<&SecretKey>,
     ) -> CoreResult<Option<coffer_blob::Encryption>> {
+        if keyring::sse_kind(meta) == SseKind::Kms {
+            if customer.is_some() {
+                return Err(CoreError::CustomerKeyNotApplicable);
+            }
+            let sse = meta
+                .sse
+                .as_ref()
+                .ok_or_else(|| CoreError::Internal("an SSE-KMS object has no SSE record".into()))?;
+            let key = self.open_kms_data_key(sse).await?;
+            return Ok(Some(coffer_blob::Encryption { key, part }));
+        }
         keyring::encryption_of(self.keyring.as_deref(), meta, part, customer)
     }
 

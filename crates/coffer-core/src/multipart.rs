@@ -102,6 +102,7 @@ fn check_part_number(number: u32) -> CoreResult<()> {
 }
 
 impl Store {
+    #[allow(clippy::too_many_arguments)]
     /// Starts an upload. With a checksum algorithm, every part's checksum is computed and
     /// completion records the object's checksum of the given type.
     pub async fn create_upload(
@@ -112,6 +113,7 @@ impl Store {
         storage_class: Option<String>,
         checksum: (Option<ChecksumAlgorithm>, Option<ChecksumType>),
         customer: Option<&SecretKey>,
+        kms_key_id: Option<&str>,
     ) -> CoreResult<UploadRecord> {
         validate_key(key)?;
         validate_storage_class(storage_class.as_deref())?;
@@ -121,7 +123,10 @@ impl Store {
             meta.checksum_type = Some(kind.as_str().to_owned());
         }
         // One data key for the whole upload; each part is its own encrypted stream.
-        meta.sse = self.new_sse(customer)?.map(|(_, params)| params);
+        meta.sse = self
+            .new_sse(customer, kms_key_id)
+            .await?
+            .map(|(_, params)| params);
         let upload = UploadRecord {
             upload_id: uuid::Uuid::new_v4().simple().to_string(),
             bucket: bucket.to_owned(),
@@ -177,7 +182,7 @@ impl Store {
                 }
             }
         }
-        let encryption = self.encryption_of(&upload.meta, number, customer)?;
+        let encryption = self.encryption_of(&upload.meta, number, customer).await?;
         let staged = self.stage(body, integrity, false, encryption).await?;
         let Stored::Blob(blob) = staged.stored.clone() else {
             return Err(CoreError::Internal("a part was not stored as a blob".into()));

@@ -31,6 +31,8 @@ pub struct PutObjectRequest {
     pub condition: WriteCondition,
     /// SSE-C: encrypt under this customer key instead of the master key.
     pub customer_key: Option<SecretKey>,
+    /// SSE-KMS: encrypt under a data key this KMS key seals.
+    pub kms_key_id: Option<String>,
 }
 
 /// What a PutObject or CopyObject wrote.
@@ -70,6 +72,8 @@ pub struct CopyObjectRequest {
     pub condition: WriteCondition,
     /// SSE-C: encrypt the copy under this customer key.
     pub customer_key: Option<SecretKey>,
+    /// SSE-KMS: encrypt the copy under a data key this KMS key seals.
+    pub kms_key_id: Option<String>,
 }
 
 /// `STANDARD` unless the client chose a class.
@@ -159,7 +163,9 @@ impl Store {
         // condition already refuses.
         self.bucket(&req.bucket).await?;
         self.precheck(&req.bucket, &req.key, &req.condition).await?;
-        let sse = self.new_sse(req.customer_key.as_ref())?;
+        let sse = self
+            .new_sse(req.customer_key.as_ref(), req.kms_key_id.as_deref())
+            .await?;
         let encryption = sse.as_ref().map(|(key, _)| Encryption {
             key: key.clone(),
             part: 0,
@@ -188,7 +194,7 @@ impl Store {
     ) -> CoreResult<ObjectBody> {
         match &version.data {
             ObjectData::Inline(data) => {
-                let slice = match self.encryption_of(&version.meta, 0, customer)? {
+                let slice = match self.encryption_of(&version.meta, 0, customer).await? {
                     Some(enc) => {
                         coffer_blob::open_inline(&enc, version.size, data, start, len).map_err(|e| {
                             CoreError::Internal(format!("{}/{}: {e}", version.bucket, version.key))
@@ -207,7 +213,7 @@ impl Store {
                 };
                 Ok(Box::pin(futures::stream::once(async move { Ok(slice) })))
             }
-            ObjectData::Blob(id) => match self.encryption_of(&version.meta, 0, customer)? {
+            ObjectData::Blob(id) => match self.encryption_of(&version.meta, 0, customer).await? {
                 Some(enc) => Ok(self.blobs.read_sealed(id, &enc, version.size, start, len).await?),
                 None => Ok(self.blobs.read(id, start, len).await?),
             },
@@ -216,7 +222,10 @@ impl Store {
                     parts.iter().map(|p| (p.number, p.size)).collect();
                 let segments = segments_of(parts, start, len);
                 // The parts share the upload's data key; each is its own stream.
-                let key = self.encryption_of(&version.meta, 0, customer)?.map(|e| e.key);
+                let key = self
+                    .encryption_of(&version.meta, 0, customer)
+                    .await?
+                    .map(|e| e.key);
                 let blobs = self.blobs.clone();
                 let body = futures::stream::iter(segments)
                     .then(move |(id, number, offset, n)| {
@@ -254,7 +263,8 @@ impl Store {
         let src = self.head_object(&source.bucket, &source.key).await?;
         source.conditions.check_copy_source(&src)?;
         // An SSE-C source needs its key (and a key for another source is refused).
-        self.encryption_of(&src.meta, 0, source.customer_key.as_ref())?;
+        self.encryption_of(&src.meta, 0, source.customer_key.as_ref())
+            .await?;
         Ok(src)
     }
 
@@ -269,6 +279,7 @@ impl Store {
             storage_class,
             condition,
             customer_key,
+            kms_key_id,
         } = req;
         validate_key(&key)?;
         validate_storage_class(storage_class.as_deref())?;
@@ -310,7 +321,7 @@ impl Store {
         let body = self
             .open_body(&src, 0, src.size, source.customer_key.as_ref())
             .await?;
-        let sse = self.new_sse(customer_key.as_ref())?;
+        let sse = self.new_sse(customer_key.as_ref(), kms_key_id.as_deref()).await?;
         let encryption = sse.as_ref().map(|(key, _)| Encryption {
             key: key.clone(),
             part: 0,

@@ -145,7 +145,8 @@ impl Store {
         let version = self.head_object(bucket, key).await?;
         let selection = select(&version, req)?;
         // HEAD reads no bytes, but an SSE-C object still demands its key.
-        self.encryption_of(&version.meta, 0, req.customer_key.as_ref())?;
+        self.encryption_of(&version.meta, 0, req.customer_key.as_ref())
+            .await?;
         Ok(HeadResult { version, selection })
     }
 

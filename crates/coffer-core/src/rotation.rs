@@ -19,6 +19,8 @@ pub struct ResealReport {
     pub resealed: u64,
     /// SSE-C records (sealed by the customer's key, which is never stored): untouched.
     pub customer_keyed: u64,
+    /// Keys of the key service whose material was sealed again.
+    pub kms_keys: u64,
 }
 
 impl Store {
@@ -41,7 +43,8 @@ impl Store {
             for (target, meta) in page {
                 report.visited += 1;
                 match sse_kind(&meta) {
-                    SseKind::None => {}
+                    // Sealed by a KMS key, whose material is re-sealed below.
+                    SseKind::None | SseKind::Kms => {}
                     SseKind::Customer => report.customer_keyed += 1,
                     SseKind::S3 => {
                         let Some(sse) = meta.sse else { continue };
@@ -54,6 +57,19 @@ impl Store {
                 }
             }
             progress(&report);
+        }
+        // The key service's keys are sealed by the master key too.
+        for key in self.meta.list_kms_keys().await? {
+            if key.sealed_by == keyring.current_id() {
+                continue;
+            }
+            let context = format!("kms:{}", key.name);
+            let material = keyring.open_sealed(&key.sealed_material, &key.sealed_by, &context)?;
+            let (sealed, by) = keyring.seal_with_current(&material, &context)?;
+            self.meta
+                .reseal_kms_key(&key.name, &key.sealed_material, sealed, by)
+                .await?;
+            report.kms_keys += 1;
         }
         Ok(report)
     }

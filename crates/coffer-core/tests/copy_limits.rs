@@ -52,6 +52,7 @@ async fn copies_beyond_the_size_limit_are_invalid_requests() {
             integrity: Integrity::default(),
             condition: WriteCondition::None,
             customer_key: None,
+            kms_key_id: None,
         })
         .await
         .unwrap();
@@ -66,12 +67,13 @@ async fn copies_beyond_the_size_limit_are_invalid_requests() {
             storage_class: None,
             condition: WriteCondition::None,
             customer_key: None,
+            kms_key_id: None,
         })
         .await;
     assert!(matches!(r, Err(CoreError::InvalidRequest(m)) if m.contains("copy source is larger")));
 
     let upload = tight
-        .create_upload("b", "mp", ObjectMeta::default(), None, (None, None), None)
+        .create_upload("b", "mp", ObjectMeta::default(), None, (None, None), None, None)
         .await
         .unwrap();
     let whole = tight

@@ -32,8 +32,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use coffer_meta::{
-    BlobId, BucketRecord, ListPage, ListQuery, MetaError, MetaStore, MetaTarget, ObjectMeta, ObjectVersion,
-    PartRecord, SseParams, UploadQuery, UploadRecord, WriteCondition,
+    BlobId, BucketRecord, KmsKeyRecord, ListPage, ListQuery, MetaError, MetaStore, MetaTarget, ObjectMeta,
+    ObjectVersion, PartRecord, SseParams, UploadQuery, UploadRecord, WriteCondition,
 };
 
 use crate::read::ReadPool;
@@ -236,6 +236,42 @@ impl MetaStore for SqliteMetaStore {
             target,
             expected_sealed_key,
             sse,
+        })
+        .await
+        .map(drop)
+    }
+
+    async fn create_kms_key(&self, key: KmsKeyRecord) -> Result<(), MetaError> {
+        self.write(WriteOp::CreateKmsKey(key)).await.map(drop)
+    }
+
+    async fn get_kms_key(&self, name: &str) -> Result<Option<KmsKeyRecord>, MetaError> {
+        let name = name.to_owned();
+        self.reads.run(move |c| read::get_kms_key(c, &name)).await
+    }
+
+    async fn list_kms_keys(&self) -> Result<Vec<KmsKeyRecord>, MetaError> {
+        self.reads.run(read::list_kms_keys).await
+    }
+
+    async fn set_kms_key_enabled(&self, name: &str, enabled: bool) -> Result<(), MetaError> {
+        self.write(WriteOp::SetKmsKeyEnabled(name.to_owned(), enabled))
+            .await
+            .map(drop)
+    }
+
+    async fn reseal_kms_key(
+        &self,
+        name: &str,
+        expected: &str,
+        sealed_material: String,
+        sealed_by: String,
+    ) -> Result<(), MetaError> {
+        self.write(WriteOp::ResealKmsKey {
+            name: name.to_owned(),
+            expected: expected.to_owned(),
+            sealed_material,
+            sealed_by,
         })
         .await
         .map(drop)

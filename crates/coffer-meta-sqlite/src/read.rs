@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use coffer_meta::listing::{list_page, prefix_successor};
 use coffer_meta::{
-    BlobId, BucketRecord, ListPage, ListQuery, MetaError, MetaTarget, ObjectMeta, ObjectSummary,
-    ObjectVersion, PartRecord, UploadQuery, UploadRecord,
+    BlobId, BucketRecord, KmsKeyRecord, ListPage, ListQuery, MetaError, MetaTarget, ObjectMeta,
+    ObjectSummary, ObjectVersion, PartRecord, UploadQuery, UploadRecord,
 };
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, Statement, params, params_from_iter};
@@ -374,4 +374,31 @@ pub(crate) fn scan_metas(
         }
     }
     Ok(out)
+}
+
+const KMS_COLUMNS: &str = "name, description, sealed_material, sealed_by, enabled, created_ms";
+
+fn kms_key_from_row(row: &Row<'_>) -> rusqlite::Result<KmsKeyRecord> {
+    Ok(KmsKeyRecord {
+        name: row.get(0)?,
+        description: row.get(1)?,
+        sealed_material: row.get(2)?,
+        sealed_by: row.get(3)?,
+        enabled: row.get(4)?,
+        created_ms: row.get(5)?,
+    })
+}
+
+pub(crate) fn get_kms_key(conn: &mut Connection, name: &str) -> Result<Option<KmsKeyRecord>, MetaError> {
+    conn.prepare_cached(&format!("SELECT {KMS_COLUMNS} FROM kms_keys WHERE name = ?1"))
+        .and_then(|mut s| s.query_row(params![name], kms_key_from_row).optional())
+        .map_err(db)
+}
+
+pub(crate) fn list_kms_keys(conn: &mut Connection) -> Result<Vec<KmsKeyRecord>, MetaError> {
+    let mut stmt = conn
+        .prepare_cached(&format!("SELECT {KMS_COLUMNS} FROM kms_keys ORDER BY name"))
+        .map_err(db)?;
+    let rows = stmt.query_map([], kms_key_from_row).map_err(db)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
 }

@@ -22,10 +22,11 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_bucket_settings.sql")),
+    (3, include_str!("../migrations/0003_kms_keys.sql")),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// Opens (creating if needed) the read-write connection the writer thread owns.
 pub(crate) fn open_writer(path: &Path) -> Result<Connection, MetaError> {

@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use coffer_meta::{
-    BlobId, BucketRecord, MetaError, MetaTarget, ObjectData, ObjectVersion, PartRecord, UploadRecord,
-    WriteCondition,
+    BlobId, BucketRecord, KmsKeyRecord, MetaError, MetaTarget, ObjectData, ObjectVersion, PartRecord,
+    UploadRecord, WriteCondition,
 };
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -37,6 +37,16 @@ pub(crate) fn apply(conn: &Connection, op: WriteOp) -> Result<Vec<BlobId>, MetaE
             complete_upload(conn, &upload_id, &version, &condition)
         }
         WriteOp::AbortUpload(upload_id) => abort_upload(conn, &upload_id),
+        WriteOp::CreateKmsKey(key) => create_kms_key(conn, &key).map(|()| Vec::new()),
+        WriteOp::SetKmsKeyEnabled(name, enabled) => {
+            set_kms_key_enabled(conn, &name, enabled).map(|()| Vec::new())
+        }
+        WriteOp::ResealKmsKey {
+            name,
+            expected,
+            sealed_material,
+            sealed_by,
+        } => reseal_kms_key(conn, &name, &expected, &sealed_material, &sealed_by).map(|()| Vec::new()),
         WriteOp::Reseal {
             target,
             expected_sealed_key,
@@ -477,6 +487,65 @@ fn reseal(conn: &Connection, target: &MetaTarget, expected: &str, sse: &str) -> 
             )
             .and_then(|mut s| s.execute(params![sse, upload_id, expected])),
     }
+    .map_err(db)?;
+    Ok(())
+}
+
+fn create_kms_key(conn: &Connection, k: &KmsKeyRecord) -> Result<(), MetaError> {
+    let exists = conn
+        .prepare_cached("SELECT 1 FROM kms_keys WHERE name = ?1")
+        .and_then(|mut s| s.exists(params![k.name]))
+        .map_err(db)?;
+    if exists {
+        return Err(MetaError::KmsKeyExists);
+    }
+    conn.prepare_cached(
+        "INSERT INTO kms_keys (name, description, sealed_material, sealed_by, enabled, created_ms) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            k.name,
+            k.description,
+            k.sealed_material,
+            k.sealed_by,
+            k.enabled,
+            k.created_ms
+        ])
+    })
+    .map_err(db)?;
+    Ok(())
+}
+
+fn set_kms_key_enabled(conn: &Connection, name: &str, enabled: bool) -> Result<(), MetaError> {
+    let changed = conn
+        .prepare_cached("UPDATE kms_keys SET enabled = ?2 WHERE name = ?1")
+        .and_then(|mut s| s.execute(params![name, enabled]))
+        .map_err(db)?;
+    if changed == 0 {
+        return Err(MetaError::NoSuchKmsKey);
+    }
+    Ok(())
+}
+
+fn reseal_kms_key(
+    conn: &Connection,
+    name: &str,
+    expected: &str,
+    sealed: &str,
+    by: &str,
+) -> Result<(), MetaError> {
+    let exists = conn
+        .prepare_cached("SELECT 1 FROM kms_keys WHERE name = ?1")
+        .and_then(|mut s| s.exists(params![name]))
+        .map_err(db)?;
+    if !exists {
+        return Err(MetaError::NoSuchKmsKey);
+    }
+    conn.prepare_cached(
+        "UPDATE kms_keys SET sealed_material = ?3, sealed_by = ?4 WHERE name = ?1 AND sealed_material = ?2",
+    )
+    .and_then(|mut s| s.execute(params![name, expected, sealed, by]))
     .map_err(db)?;
     Ok(())
 }

@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use coffer_meta::{
-    BlobId, BucketRecord, MetaError, MetaTarget, ObjectVersion, PartRecord, UploadRecord, WriteCondition,
+    BlobId, BucketRecord, KmsKeyRecord, MetaError, MetaTarget, ObjectVersion, PartRecord, UploadRecord,
+    WriteCondition,
 };
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
@@ -49,6 +50,14 @@ pub(crate) enum WriteOp {
     PutPart(String, PartRecord),
     CompleteUpload(String, ObjectVersion, WriteCondition),
     AbortUpload(String),
+    CreateKmsKey(KmsKeyRecord),
+    SetKmsKeyEnabled(String, bool),
+    ResealKmsKey {
+        name: String,
+        expected: String,
+        sealed_material: String,
+        sealed_by: String,
+    },
     Reseal {
         target: MetaTarget,
         expected_sealed_key: String,

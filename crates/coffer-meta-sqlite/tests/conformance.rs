@@ -23,6 +23,7 @@ macro_rules! case {
 
 case!(
     bucket_settings,
+    kms_keys,
     scan_and_reseal,
     bucket_lifecycle,
     missing_bucket,

@@ -24,6 +24,12 @@ pub enum MetaError {
     /// A conditional write found the current state different from what it required.
     #[error("precondition failed")]
     PreconditionFailed,
+    /// A KMS key of that name exists already.
+    #[error("KMS key already exists")]
+    KmsKeyExists,
+    /// No KMS key has that name.
+    #[error("no such KMS key")]
+    NoSuchKmsKey,
     /// A stored record could not be decoded (corruption or a format from the future).
     #[error("corrupt metadata record: {0}")]
     Corrupt(String),

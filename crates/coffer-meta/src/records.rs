@@ -400,3 +400,18 @@ pub enum MetaTarget {
         upload_id: String,
     },
 }
+
+/// A key of the built-in key service (SSE-KMS). Its material is sealed by a master key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KmsKeyRecord {
+    /// The key id (also usable as `alias/NAME` and in an ARN).
+    pub name: String,
+    pub description: String,
+    /// The key material, sealed (base64) by the master key `sealed_by` names.
+    pub sealed_material: String,
+    pub sealed_by: String,
+    /// A disabled key encrypts and decrypts nothing.
+    pub enabled: bool,
+    /// Unix milliseconds.
+    pub created_ms: i64,
+}

@@ -3,8 +3,8 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 
 use crate::{
-    BlobId, BucketRecord, ListPage, ListQuery, MetaError, MetaTarget, ObjectMeta, ObjectVersion, PartRecord,
-    SseParams, UploadQuery, UploadRecord, WriteCondition,
+    BlobId, BucketRecord, KmsKeyRecord, ListPage, ListQuery, MetaError, MetaTarget, ObjectMeta,
+    ObjectVersion, PartRecord, SseParams, UploadQuery, UploadRecord, WriteCondition,
 };
 
 /// Coffer's metadata operations.
@@ -127,6 +127,28 @@ pub trait MetaStore: Send + Sync + 'static {
         target: MetaTarget,
         expected_sealed_key: String,
         sse: SseParams,
+    ) -> Result<(), MetaError>;
+
+    /// Records a new KMS key. `KmsKeyExists` if the name is taken.
+    async fn create_kms_key(&self, key: KmsKeyRecord) -> Result<(), MetaError>;
+
+    /// The KMS key of that name, if any.
+    async fn get_kms_key(&self, name: &str) -> Result<Option<KmsKeyRecord>, MetaError>;
+
+    /// Every KMS key, by name.
+    async fn list_kms_keys(&self) -> Result<Vec<KmsKeyRecord>, MetaError>;
+
+    /// Enables or disables a KMS key. `NoSuchKmsKey` if there is none of that name.
+    async fn set_kms_key_enabled(&self, name: &str, enabled: bool) -> Result<(), MetaError>;
+
+    /// Replaces a KMS key's sealed material if it is still `expected` (master-key
+    /// rotation). `NoSuchKmsKey` if there is no such key.
+    async fn reseal_kms_key(
+        &self,
+        name: &str,
+        expected: &str,
+        sealed_material: String,
+        sealed_by: String,
     ) -> Result<(), MetaError>;
 
     /// Flushes and closes the store; later calls fail with `Backend`.

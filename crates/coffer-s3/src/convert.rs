@@ -170,12 +170,19 @@ pub(crate) fn tags_in(tagging: Option<&str>) -> s3s::S3Result<std::collections::
 /// for SSE-C objects, which answer with the customer-key headers instead).
 pub(crate) fn sse_out(meta: &ObjectMeta) -> Option<s3s::dto::ServerSideEncryption> {
     match coffer_core::sse_kind(meta) {
-        coffer_core::SseKind::S3 => meta
+        coffer_core::SseKind::S3 | coffer_core::SseKind::Kms => meta
             .sse
             .as_ref()
             .map(|s| s3s::dto::ServerSideEncryption::from(s.algorithm.clone())),
         _ => None,
     }
+}
+
+/// `x-amz-server-side-encryption-aws-kms-key-id` of an SSE-KMS object: its key's ARN.
+pub(crate) fn kms_key_out(meta: &ObjectMeta) -> Option<String> {
+    (coffer_core::sse_kind(meta) == coffer_core::SseKind::Kms)
+        .then(|| meta.sse.as_ref().and_then(|s| s.key_id.clone()))
+        .flatten()
 }
 
 /// `x-amz-server-side-encryption` for a write the store just encrypted: SSE-S3 unless

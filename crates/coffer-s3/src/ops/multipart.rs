@@ -50,6 +50,7 @@ pub(crate) async fn create_multipart_upload(
             storage_class_in(input.storage_class),
             checksum,
             customer_key.as_ref(),
+            None,
         )
         .await
         .s3()?;

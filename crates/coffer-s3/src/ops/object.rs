@@ -9,8 +9,8 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 
 use crate::body::{request_body, response_body};
 use crate::convert::{
-    checksum_fields, checksum_type_out, customer_key_of, etag, object_meta_of, parse_http_date, sse_c_echo,
-    sse_out, sse_request, sse_written, storage_class_in, storage_class_out, tags_in, timestamp,
+    checksum_fields, checksum_type_out, customer_key_of, etag, kms_key_out, object_meta_of, parse_http_date,
+    sse_c_echo, sse_out, sse_request, sse_written, storage_class_in, storage_class_out, tags_in, timestamp,
     user_metadata,
 };
 use crate::error::CoreResultExt as _;
@@ -60,6 +60,8 @@ pub(crate) async fn put_object(
         integrity,
         condition,
         customer_key,
+        // SSE-KMS requests are refused above until the key service has its admin API.
+        kms_key_id: None,
     };
     let written = s.store.put_object(put).await.s3()?;
     let sums = checksum_fields(&written.checksums);
@@ -136,6 +138,7 @@ macro_rules! object_output {
             checksum_sha256: sums.sha256,
             checksum_type: if $checksum_mode { selection.checksum_type.map(checksum_type_out) } else { None },
             server_side_encryption: sse_out(&v.meta),
+            ssekms_key_id: kms_key_out(&v.meta),
             sse_customer_algorithm: sse_c_echo(coffer_core::sse_kind(&v.meta) == coffer_core::SseKind::Customer, $key_md5).0,
             sse_customer_key_md5: sse_c_echo(coffer_core::sse_kind(&v.meta) == coffer_core::SseKind::Customer, $key_md5).1,
             ..Default::default()
@@ -423,6 +426,7 @@ pub(crate) async fn copy_object(
             storage_class,
             condition,
             customer_key,
+            kms_key_id: None,
         })
         .await
         .s3()?;
