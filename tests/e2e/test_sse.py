@@ -44,18 +44,26 @@ def test_cli_sse_aes256(aws, s3, bucket, tmp_path):
     assert back.read_bytes() == src.read_bytes()
 
 
-def test_sse_kms_is_not_implemented_yet(s3, bucket):
+def test_sse_kms_with_the_default_key_and_bucket_defaults(s3, bucket):
+    put = s3.put_object(Bucket=bucket, Key="kms", Body=b"kms", ServerSideEncryption="aws:kms")
+    assert put["ServerSideEncryption"] == "aws:kms"
+    assert put["SSEKMSKeyId"].endswith(":key/aws/s3")
+    head = s3.head_object(Bucket=bucket, Key="kms")
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert s3.get_object(Bucket=bucket, Key="kms")["Body"].read() == b"kms"
     with pytest.raises(ClientError) as e:
-        s3.put_object(Bucket=bucket, Key="kms", Body=b"x", ServerSideEncryption="aws:kms")
-    assert error_code(e.value) == "NotImplemented"
-    with pytest.raises(ClientError) as e:
-        s3.put_bucket_encryption(
-            Bucket=bucket,
-            ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "k"}}]
-            },
-        )
-    assert error_code(e.value) == "NotImplemented"
+        s3.put_object(Bucket=bucket, Key="x", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId="alias/missing")
+    assert error_code(e.value) == "KMS.NotFoundException"
+    s3.put_bucket_encryption(
+        Bucket=bucket,
+        ServerSideEncryptionConfiguration={
+            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "aws/s3"}}]
+        },
+    )
+    plain = s3.put_object(Bucket=bucket, Key="plain", Body=b"by default")
+    assert plain["ServerSideEncryption"] == "aws:kms"
+    explicit = s3.put_object(Bucket=bucket, Key="s3", Body=b"explicit", ServerSideEncryption="AES256")
+    assert explicit["ServerSideEncryption"] == "AES256"
 
 
 def test_sse_c_with_boto3(s3, bucket, tmp_path):

@@ -43,9 +43,10 @@ impl Store {
                     "a KMS key id cannot be given with the AES256 algorithm".into(),
                 ));
             }
-            "aws:kms" | "aws:kms:dsse" => {
+            crate::kms::SSE_KMS => {}
+            "aws:kms:dsse" => {
                 return Err(CoreError::NotImplemented(
-                    "default encryption with KMS keys (SSE-KMS) is not implemented yet".into(),
+                    "dual-layer SSE-KMS (aws:kms:dsse) is not implemented".into(),
                 ));
             }
             other => {

@@ -8,8 +8,21 @@ use coffer_meta::{KmsKeyRecord, SseParams};
 use crate::error::{CoreError, CoreResult};
 use crate::{Store, now_ms};
 
+/// The server-side encryption a write names explicitly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RequestedSse {
+    /// `AES256`: SSE-S3, whatever the bucket's default.
+    S3,
+    /// `aws:kms` with this key id (or [`DEFAULT_KEY`]).
+    Kms(String),
+}
+
 /// SSE-KMS's algorithm name.
 pub const SSE_KMS: &str = "aws:kms";
+
+/// The key SSE-KMS uses when the request names none (AWS's managed key for S3). It is
+/// created on first use.
+pub const DEFAULT_KEY: &str = "aws/s3";
 
 /// The account id in the ARNs Coffer writes (one account per deployment).
 const ACCOUNT: &str = "000000000000";
@@ -64,6 +77,10 @@ impl Store {
     /// Creates KMS key `name` with fresh material sealed by the master key.
     pub async fn create_kms_key(&self, name: &str, description: &str) -> CoreResult<KmsKeyRecord> {
         validate_name(name)?;
+        self.insert_kms_key(name, description).await
+    }
+
+    async fn insert_kms_key(&self, name: &str, description: &str) -> CoreResult<KmsKeyRecord> {
         let keyring = self.master_for_kms()?;
         let material = SecretKey::generate();
         let (sealed_material, sealed_by) =
@@ -96,11 +113,22 @@ impl Store {
     /// The material of an enabled key, as `KMS.NotFoundException` / `KMS.DisabledException`.
     async fn kms_material(&self, key_id: &str) -> CoreResult<(String, SecretKey)> {
         let name = key_name(key_id);
-        let record = self
-            .meta
-            .get_kms_key(name)
-            .await?
-            .ok_or_else(|| CoreError::KmsKeyNotFound(key_id.to_owned()))?;
+        let record = match self.meta.get_kms_key(name).await? {
+            Some(record) => record,
+            None if name == DEFAULT_KEY => {
+                match self.insert_kms_key(DEFAULT_KEY, "Default key for SSE-KMS").await {
+                    Ok(record) => record,
+                    // Created meanwhile by a concurrent first use.
+                    Err(CoreError::KmsKeyExists) => self
+                        .meta
+                        .get_kms_key(name)
+                        .await?
+                        .ok_or_else(|| CoreError::KmsKeyNotFound(key_id.to_owned()))?,
+                    Err(e) => return Err(e),
+                }
+            }
+            None => return Err(CoreError::KmsKeyNotFound(key_id.to_owned())),
+        };
         if !record.enabled {
             return Err(CoreError::KmsKeyDisabled(key_id.to_owned()));
         }

@@ -42,7 +42,7 @@ pub use error::{CoreError, CoreResult};
 pub use gc::GcReport;
 pub use integrity::{ExpectedChecksum, ExpectedValue, Integrity};
 pub use keyring::{Keyring, SSE_S3, SseKind, key_id, sse_kind};
-pub use kms::{SSE_KMS, key_arn, key_name};
+pub use kms::{DEFAULT_KEY as DEFAULT_KMS_KEY, RequestedSse, SSE_KMS, key_arn, key_name};
 pub use list::{ListObjectsRequest, UploadsPage};
 pub use multipart::{CompletePart, CompletedUpload, UploadPartResult};
 pub use names::{
@@ -121,15 +121,28 @@ impl Store {
 
     /// A data key and SSE record for a new object: sealed by the customer's key (SSE-C),
     /// or by a KMS key (SSE-KMS), or else by the master key when encryption is on.
+    /// Without SSE headers, the bucket's default encryption decides (SSE-KMS when it
+    /// names `aws:kms`).
     async fn new_sse(
         &self,
+        bucket: &str,
         customer: Option<&SecretKey>,
-        kms_key_id: Option<&str>,
+        requested: Option<&kms::RequestedSse>,
     ) -> CoreResult<Option<(SecretKey, coffer_meta::SseParams)>> {
-        match (customer, kms_key_id) {
+        match (customer, requested) {
             (Some(customer), _) => Ok(Some(keyring::customer_data_key(customer))),
-            (None, Some(key_id)) => Ok(Some(self.kms_data_key(key_id).await?)),
-            (None, None) => self.keyring.as_deref().map(Keyring::new_data_key).transpose(),
+            (None, Some(kms::RequestedSse::Kms(key_id))) => Ok(Some(self.kms_data_key(key_id).await?)),
+            (None, Some(kms::RequestedSse::S3)) => {
+                self.keyring.as_deref().map(Keyring::new_data_key).transpose()
+            }
+            (None, None) => {
+                let default = self.bucket_encryption(bucket).await?;
+                if default.algorithm == kms::SSE_KMS {
+                    let key_id = default.kms_key_id.as_deref().unwrap_or(kms::DEFAULT_KEY);
+                    return Ok(Some(self.kms_data_key(key_id).await?));
+                }
+                self.keyring.as_deref().map(Keyring::new_data_key).transpose()
+            }
         }
     }
 

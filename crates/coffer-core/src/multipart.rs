@@ -113,7 +113,7 @@ impl Store {
         storage_class: Option<String>,
         checksum: (Option<ChecksumAlgorithm>, Option<ChecksumType>),
         customer: Option<&SecretKey>,
-        kms_key_id: Option<&str>,
+        requested: Option<&crate::kms::RequestedSse>,
     ) -> CoreResult<UploadRecord> {
         validate_key(key)?;
         validate_storage_class(storage_class.as_deref())?;
@@ -124,7 +124,7 @@ impl Store {
         }
         // One data key for the whole upload; each part is its own encrypted stream.
         meta.sse = self
-            .new_sse(customer, kms_key_id)
+            .new_sse(bucket, customer, requested)
             .await?
             .map(|(_, params)| params);
         let upload = UploadRecord {

@@ -6,6 +6,8 @@ use std::pin::Pin;
 
 use bytes::Bytes;
 use coffer_blob::crypt::SecretKey;
+
+use crate::kms::RequestedSse;
 use coffer_blob::{ChecksumAlgorithm, Encryption, IngestOptions, Ingested, Stored};
 use coffer_meta::{Checksums, NULL_VERSION, ObjectData, ObjectMeta, ObjectVersion, PartData, WriteCondition};
 use futures::{Stream, StreamExt as _, TryStreamExt as _};
@@ -31,8 +33,8 @@ pub struct PutObjectRequest {
     pub condition: WriteCondition,
     /// SSE-C: encrypt under this customer key instead of the master key.
     pub customer_key: Option<SecretKey>,
-    /// SSE-KMS: encrypt under a data key this KMS key seals.
-    pub kms_key_id: Option<String>,
+    /// The encryption the request names (`None`: the bucket's default).
+    pub sse: Option<RequestedSse>,
 }
 
 /// What a PutObject or CopyObject wrote.
@@ -43,6 +45,8 @@ pub struct PutResult {
     pub last_modified_ms: i64,
     /// The checksums recorded for the object.
     pub checksums: Checksums,
+    /// How it is encrypted at rest (the object's metadata, for response headers).
+    pub meta: ObjectMeta,
 }
 
 /// The source of a copy.
@@ -72,8 +76,8 @@ pub struct CopyObjectRequest {
     pub condition: WriteCondition,
     /// SSE-C: encrypt the copy under this customer key.
     pub customer_key: Option<SecretKey>,
-    /// SSE-KMS: encrypt the copy under a data key this KMS key seals.
-    pub kms_key_id: Option<String>,
+    /// The encryption the request names for the copy (`None`: the bucket's default).
+    pub sse: Option<RequestedSse>,
 }
 
 /// `STANDARD` unless the client chose a class.
@@ -164,7 +168,7 @@ impl Store {
         self.bucket(&req.bucket).await?;
         self.precheck(&req.bucket, &req.key, &req.condition).await?;
         let sse = self
-            .new_sse(req.customer_key.as_ref(), req.kms_key_id.as_deref())
+            .new_sse(&req.bucket, req.customer_key.as_ref(), req.sse.as_ref())
             .await?;
         let encryption = sse.as_ref().map(|(key, _)| Encryption {
             key: key.clone(),
@@ -179,6 +183,7 @@ impl Store {
             etag: version.etag.clone(),
             last_modified_ms: version.last_modified_ms,
             checksums: version.meta.checksums.clone(),
+            meta: version.meta.clone(),
         };
         self.commit_version(&staged, version, req.condition).await?;
         Ok(result)
@@ -279,7 +284,7 @@ impl Store {
             storage_class,
             condition,
             customer_key,
-            kms_key_id,
+            sse: requested,
         } = req;
         validate_key(&key)?;
         validate_storage_class(storage_class.as_deref())?;
@@ -321,7 +326,9 @@ impl Store {
         let body = self
             .open_body(&src, 0, src.size, source.customer_key.as_ref())
             .await?;
-        let sse = self.new_sse(customer_key.as_ref(), kms_key_id.as_deref()).await?;
+        let sse = self
+            .new_sse(&bucket, customer_key.as_ref(), requested.as_ref())
+            .await?;
         let encryption = sse.as_ref().map(|(key, _)| Encryption {
             key: key.clone(),
             part: 0,
@@ -336,6 +343,7 @@ impl Store {
             etag: version.etag.clone(),
             last_modified_ms: version.last_modified_ms,
             checksums: version.meta.checksums.clone(),
+            meta: version.meta.clone(),
         };
         self.commit_version(&staged, version, condition).await?;
         Ok(result)

@@ -52,7 +52,7 @@ async fn copies_beyond_the_size_limit_are_invalid_requests() {
             integrity: Integrity::default(),
             condition: WriteCondition::None,
             customer_key: None,
-            kms_key_id: None,
+            sse: None,
         })
         .await
         .unwrap();
@@ -67,7 +67,7 @@ async fn copies_beyond_the_size_limit_are_invalid_requests() {
             storage_class: None,
             condition: WriteCondition::None,
             customer_key: None,
-            kms_key_id: None,
+            sse: None,
         })
         .await;
     assert!(matches!(r, Err(CoreError::InvalidRequest(m)) if m.contains("copy source is larger")));

@@ -38,7 +38,7 @@ async fn put(s: &Store, key: &str, data: &[u8], kms: Option<&str>) -> Result<(),
         integrity: Integrity::default(),
         condition: WriteCondition::None,
         customer_key: None,
-        kms_key_id: kms.map(str::to_owned),
+        sse: kms.map(|k| coffer_core::RequestedSse::Kms(k.to_owned())),
     })
     .await
     .map(drop)
@@ -125,7 +125,7 @@ async fn kms_keys_seal_objects_and_follow_the_master_key() {
             None,
             (None, None),
             None,
-            Some("app"),
+            Some(&coffer_core::RequestedSse::Kms("app".into())),
         )
         .await
         .unwrap();

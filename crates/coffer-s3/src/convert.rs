@@ -200,25 +200,34 @@ pub(crate) fn sse_c_echo(customer: bool, key_md5: Option<&String>) -> (Option<St
     }
 }
 
-/// The encryption a write asks for. SSE-S3 (`AES256`, or nothing) is what every object
-/// gets; SSE-C comes with its own headers; SSE-KMS is not built yet and must not pass
-/// as if it were.
+/// The encryption a write asks for: SSE-S3 (`AES256`, or nothing: what every object
+/// gets unless its bucket defaults to SSE-KMS), SSE-KMS (the key id it names, or
+/// `aws/s3`), or SSE-C (its own headers). `None`: the bucket's default decides.
 pub(crate) fn sse_request(
     sse: Option<&s3s::dto::ServerSideEncryption>,
     customer_algorithm: Option<&str>,
-) -> s3s::S3Result<()> {
+    kms_key_id: Option<&str>,
+) -> s3s::S3Result<Option<coffer_core::RequestedSse>> {
     match (
         sse.map(s3s::dto::ServerSideEncryption::as_str),
         customer_algorithm,
     ) {
-        (None, _) | (Some("AES256"), None) => Ok(()),
         (Some(_), Some(_)) => Err(s3s::s3_error!(
             InvalidArgument,
             "Server Side Encryption with Customer provided key is incompatible with the encryption method specified"
         )),
-        (Some("aws:kms" | "aws:kms:dsse"), None) => Err(s3s::s3_error!(
+        (Some("aws:kms"), None) => Ok(Some(coffer_core::RequestedSse::Kms(
+            kms_key_id.unwrap_or(coffer_core::DEFAULT_KMS_KEY).to_owned(),
+        ))),
+        (_, _) if kms_key_id.is_some() => Err(s3s::s3_error!(
+            InvalidArgument,
+            "x-amz-server-side-encryption-aws-kms-key-id is only valid with x-amz-server-side-encryption: aws:kms"
+        )),
+        (None, _) => Ok(None),
+        (Some("AES256"), None) => Ok(Some(coffer_core::RequestedSse::S3)),
+        (Some("aws:kms:dsse"), None) => Err(s3s::s3_error!(
             NotImplemented,
-            "Server-side encryption with KMS keys (SSE-KMS) is not implemented yet"
+            "Dual-layer server-side encryption (aws:kms:dsse) is not implemented"
         )),
         (Some(other), None) => Err(s3s::s3_error!(
             InvalidArgument,

@@ -63,6 +63,10 @@ impl S3Endpoint {
             },
             &config.domains,
         );
+        let admin = crate::admin::AdminRoute {
+            store: store.clone(),
+            region: config.region.clone(),
+        };
         let mut builder = S3ServiceBuilder::new(Coffer {
             store,
             region: config.region.clone(),
@@ -71,6 +75,7 @@ impl S3Endpoint {
         // Always install auth: without it s3s serves anonymous requests.
         builder.set_auth(RootAuth::new(&config.root_access_key, &config.root_secret_key));
         builder.set_validation(BucketNames);
+        builder.set_route(admin);
         if !config.domains.is_empty() {
             builder.set_host(crate::vhost::BaseDomains::new(&config.domains));
         }

@@ -21,9 +21,16 @@ pub(crate) fn to_s3(e: CoreError) -> S3Error {
         CoreError::InvalidTag(_) => C::InvalidTag,
         CoreError::InvalidArgument(_) => C::InvalidArgument,
         CoreError::NotImplemented(_) => C::NotImplemented,
-        CoreError::KmsKeyExists => C::Custom("AlreadyExistsException".into()),
-        CoreError::KmsKeyNotFound(_) => C::Custom("KMS.NotFoundException".into()),
-        CoreError::KmsKeyDisabled(_) => C::Custom("KMS.DisabledException".into()),
+        CoreError::KmsKeyExists | CoreError::KmsKeyNotFound(_) | CoreError::KmsKeyDisabled(_) => {
+            let code = match &e {
+                CoreError::KmsKeyExists => "AlreadyExistsException",
+                CoreError::KmsKeyNotFound(_) => "KMS.NotFoundException",
+                _ => "KMS.DisabledException",
+            };
+            let mut err = S3Error::with_message(C::Custom(code.into()), e.to_string());
+            err.set_status_code(http::StatusCode::BAD_REQUEST);
+            return err;
+        }
         CoreError::CustomerKeyRequired | CoreError::CustomerKeyNotApplicable => C::InvalidRequest,
         CoreError::CustomerKeyMismatch => C::AccessDenied,
         CoreError::InvalidRequest(_) => C::InvalidRequest,

@@ -9,6 +9,7 @@
 //! `http`); auth is always installed, so unsigned requests get `AccessDenied`; an object
 //! whose body stream failed is never committed (the core sees the stream error first).
 
+mod admin;
 mod auth;
 mod body;
 mod convert;
@@ -20,4 +21,5 @@ mod service;
 mod sse_c;
 mod vhost;
 
+pub use admin::ADMIN_KMS_KEYS;
 pub use endpoint::{EndpointConfig, ResponseBody, S3Endpoint};

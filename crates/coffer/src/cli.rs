@@ -34,6 +34,49 @@ pub enum Command {
     /// replaced by the new key (the old one is kept as master.key.previous); otherwise
     /// start the server with the new key afterwards. Back up the new key.
     RotateMasterKey(RotateArgs),
+
+    /// Administer a running server: its built-in key service (SSE-KMS keys).
+    ///
+    /// Requests are signed with the deployment root's credentials, from
+    /// COFFER_ROOT_ACCESS_KEY/COFFER_ROOT_SECRET_KEY or else
+    /// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
+    Admin(AdminArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// The server's URL, e.g. http://127.0.0.1:9000 [env: COFFER_ENDPOINT or AWS_ENDPOINT_URL].
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// SSE-KMS keys of the built-in key service.
+    #[command(subcommand)]
+    Kms(KmsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KmsCommand {
+    /// Create a key. Use it as NAME, alias/NAME or its ARN in
+    /// x-amz-server-side-encryption-aws-kms-key-id and in bucket default encryption.
+    CreateKey {
+        /// Letters, digits, '/', '_' and '-' (not starting with aws/).
+        name: String,
+        #[arg(long, default_value = "")]
+        description: String,
+    },
+    /// List the keys.
+    ListKeys,
+    /// Disable a key: objects under it can no longer be read or written until it is
+    /// enabled again.
+    DisableKey { key_id: String },
+    /// Enable a disabled key.
+    EnableKey { key_id: String },
 }
 
 #[derive(Debug, Args)]

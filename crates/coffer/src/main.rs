@@ -1,5 +1,6 @@
 //! The `coffer` binary: command line, configuration, wiring, and the HTTP server.
 
+mod admin;
 mod cli;
 mod config;
 mod credentials;
@@ -44,6 +45,12 @@ fn main() -> anyhow::Result<()> {
             let config = config::ServeConfig::resolve(args)?;
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
             runtime.block_on(server::serve(config))
+        }
+        cli::Command::Admin(args) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(admin::run(args))
         }
         cli::Command::RotateMasterKey(args) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;

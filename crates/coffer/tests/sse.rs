@@ -328,7 +328,7 @@ async fn master_keys_across_restarts_and_rotation() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sse_modes_not_built_yet_are_refused() {
+async fn sse_modes_as_requested_and_dsse_refused() {
     let server = Server::start();
     let s3 = server.client();
     create_bucket(&s3, "modes").await;
@@ -343,11 +343,23 @@ async fn sse_modes_not_built_yet_are_refused() {
         .await
         .unwrap();
     assert_eq!(put.server_side_encryption(), Some(&ServerSideEncryption::Aes256));
-    let r = s3
+    // aws:kms without a key id uses the default key, created on first use.
+    let put = s3
         .put_object()
         .bucket("modes")
         .key("kms")
         .server_side_encryption(ServerSideEncryption::AwsKms)
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.server_side_encryption(), Some(&ServerSideEncryption::AwsKms));
+    // Dual-layer SSE-KMS is not built.
+    let r = s3
+        .put_object()
+        .bucket("modes")
+        .key("dsse")
+        .server_side_encryption(ServerSideEncryption::AwsKmsDsse)
         .body(ByteStream::from_static(b"x"))
         .send()
         .await;
@@ -365,7 +377,7 @@ async fn sse_modes_not_built_yet_are_refused() {
         .send()
         .await;
     assert_eq!(s3_err(r), (400, "InvalidRequest".into()));
-    let r = s3.head_object().bucket("modes").key("kms").send().await;
+    let r = s3.head_object().bucket("modes").key("dsse").send().await;
     assert_eq!(s3_err(r).0, 404, "nothing was stored");
 }
 
@@ -427,13 +439,20 @@ async fn bucket_default_encryption_configuration() {
         .await
         .unwrap();
     assert_eq!(algorithm_of(got), (ServerSideEncryption::Aes256, Some(true)));
-    let r = s3
-        .put_bucket_encryption()
+    // aws:kms with a key id is kept (the key service has its own test).
+    s3.put_bucket_encryption()
         .bucket("defaults")
         .server_side_encryption_configuration(rule(ServerSideEncryption::AwsKms, Some("alias/app")))
         .send()
-        .await;
-    assert_eq!(s3_err(r), (501, "NotImplemented".into()));
+        .await
+        .unwrap();
+    let got = s3
+        .get_bucket_encryption()
+        .bucket("defaults")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(algorithm_of(got), (ServerSideEncryption::AwsKms, Some(true)));
     s3.delete_bucket_encryption()
         .bucket("defaults")
         .send()
@@ -799,4 +818,185 @@ async fn rotate_master_key_reseals_every_data_key() {
         .await
         .unwrap();
     assert!(get(&s3, "rot", "mp").await == patterned(1000));
+}
+
+/// Runs `coffer admin --endpoint ... kms <args>` with the root credentials.
+fn kms_admin(server: &Server, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coffer"))
+        .args(["admin", "--endpoint", &server.endpoint, "kms"])
+        .args(args)
+        .env("COFFER_ROOT_ACCESS_KEY", common::ACCESS_KEY)
+        .env("COFFER_ROOT_SECRET_KEY", common::SECRET_KEY)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sse_kms_with_the_built_in_key_service() {
+    let server = Server::start();
+    let s3 = server.client();
+    create_bucket(&s3, "kms").await;
+    let (ok, text) = kms_admin(&server, &["create-key", "app", "--description", "the app"]);
+    assert!(ok, "{text}");
+    assert!(text.contains("\"KeyId\":\"app\""), "{text}");
+    let (ok, text) = kms_admin(&server, &["create-key", "app"]);
+    assert!(!ok && text.contains("AlreadyExists"), "{text}");
+    let arn = "arn:aws:kms:us-east-1:000000000000:key/app";
+
+    let data = patterned(200_000);
+    for (key, id) in [("by-name", "app"), ("by-alias", "alias/app"), ("by-arn", arn)] {
+        let put = s3
+            .put_object()
+            .bucket("kms")
+            .key(key)
+            .server_side_encryption(ServerSideEncryption::AwsKms)
+            .ssekms_key_id(id)
+            .body(ByteStream::from(data.clone()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(put.server_side_encryption(), Some(&ServerSideEncryption::AwsKms));
+        assert_eq!(put.ssekms_key_id(), Some(arn));
+        let head = s3.head_object().bucket("kms").key(key).send().await.unwrap();
+        assert_eq!(head.server_side_encryption(), Some(&ServerSideEncryption::AwsKms));
+        assert_eq!(head.ssekms_key_id(), Some(arn));
+        assert!(get(&s3, "kms", key).await == data);
+    }
+    // Without a key id: the default key aws/s3, created on first use.
+    let put = s3
+        .put_object()
+        .bucket("kms")
+        .key("default")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .body(ByteStream::from_static(b"default key"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        put.ssekms_key_id(),
+        Some("arn:aws:kms:us-east-1:000000000000:key/aws/s3")
+    );
+    let r = s3
+        .put_object()
+        .bucket("kms")
+        .key("nope")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .ssekms_key_id("alias/missing")
+        .body(ByteStream::from_static(b"x"))
+        .send()
+        .await;
+    assert_eq!(s3_err(r), (400, "KMS.NotFoundException".into()));
+
+    // A disabled key: reads and writes refused; enabled again, they work.
+    let (ok, text) = kms_admin(&server, &["disable-key", "alias/app"]);
+    assert!(ok, "{text}");
+    let r = s3.get_object().bucket("kms").key("by-name").send().await;
+    assert_eq!(s3_err(r), (400, "KMS.DisabledException".into()));
+    let (ok, text) = kms_admin(&server, &["list-keys"]);
+    assert!(
+        ok && text.contains("\"Enabled\":false") && text.contains("aws/s3"),
+        "{text}"
+    );
+    assert!(kms_admin(&server, &["enable-key", "app"]).0);
+    assert!(get(&s3, "kms", "by-name").await == data);
+
+    // Bucket default SSE-KMS applies to plain PUTs; copies re-encrypt as asked.
+    use aws_sdk_s3::types::{
+        ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
+    };
+    let rule = ServerSideEncryptionConfiguration::builder()
+        .rules(
+            ServerSideEncryptionRule::builder()
+                .apply_server_side_encryption_by_default(
+                    ServerSideEncryptionByDefault::builder()
+                        .sse_algorithm(ServerSideEncryption::AwsKms)
+                        .kms_master_key_id("alias/app")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .build()
+        .unwrap();
+    s3.put_bucket_encryption()
+        .bucket("kms")
+        .server_side_encryption_configuration(rule)
+        .send()
+        .await
+        .unwrap();
+    let put = s3
+        .put_object()
+        .bucket("kms")
+        .key("plain")
+        .body(ByteStream::from(data.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.server_side_encryption(), Some(&ServerSideEncryption::AwsKms));
+    let copy = s3
+        .copy_object()
+        .bucket("kms")
+        .key("as-s3")
+        .copy_source("kms/plain")
+        .server_side_encryption(ServerSideEncryption::Aes256)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(copy.server_side_encryption(), Some(&ServerSideEncryption::Aes256));
+    assert!(get(&s3, "kms", "as-s3").await == data);
+
+    // Multipart under a KMS key.
+    let up = s3
+        .create_multipart_upload()
+        .bucket("kms")
+        .key("mp")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .ssekms_key_id("app")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(up.ssekms_key_id(), Some(arn));
+    let part = s3
+        .upload_part()
+        .bucket("kms")
+        .key("mp")
+        .upload_id(up.upload_id().unwrap())
+        .part_number(1)
+        .body(ByteStream::from(data.clone()))
+        .send()
+        .await
+        .unwrap();
+    s3.complete_multipart_upload()
+        .bucket("kms")
+        .key("mp")
+        .upload_id(up.upload_id().unwrap())
+        .multipart_upload(
+            CompletedMultipartUpload::builder()
+                .parts(
+                    CompletedPart::builder()
+                        .part_number(1)
+                        .e_tag(part.e_tag().unwrap())
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(get(&s3, "kms", "mp").await == data);
+
+    // The admin API wants the root's signature.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coffer"))
+        .args(["admin", "--endpoint", &server.endpoint, "kms", "list-keys"])
+        .env("COFFER_ROOT_ACCESS_KEY", common::ACCESS_KEY)
+        .env("COFFER_ROOT_SECRET_KEY", "not-the-secret")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
 }

@@ -7,7 +7,7 @@ use s3s::{S3Request, S3Response, S3Result, s3_error};
 
 use crate::body::request_body;
 use crate::convert::{
-    checksum_choice_in, checksum_fields, checksum_type_out, checksums_in, customer_key_of, etag,
+    checksum_choice_in, checksum_fields, checksum_type_out, checksums_in, customer_key_of, etag, kms_key_out,
     object_meta_of, sse_c_echo, sse_out, sse_request, sse_written, storage_class_in, tags_in, timestamp,
 };
 use crate::error::CoreResultExt as _;
@@ -30,9 +30,10 @@ pub(crate) async fn create_multipart_upload(
 ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
     let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
     let input = req.input;
-    sse_request(
+    let requested_sse = sse_request(
         input.server_side_encryption.as_ref(),
         input.sse_customer_algorithm.as_deref(),
+        input.ssekms_key_id.as_deref(),
     )?;
     let tags = tags_in(input.tagging.as_deref())?;
     let mut meta = object_meta_of!(input);
@@ -50,7 +51,7 @@ pub(crate) async fn create_multipart_upload(
             storage_class_in(input.storage_class),
             checksum,
             customer_key.as_ref(),
-            None,
+            requested_sse.as_ref(),
         )
         .await
         .s3()?;
@@ -58,6 +59,7 @@ pub(crate) async fn create_multipart_upload(
         sse_c_echo(customer_key.is_some(), input.sse_customer_key_md5.as_ref());
     Ok(S3Response::new(CreateMultipartUploadOutput {
         server_side_encryption: sse_out(&upload.meta),
+        ssekms_key_id: kms_key_out(&upload.meta),
         sse_customer_algorithm,
         sse_customer_key_md5,
         checksum_algorithm: upload

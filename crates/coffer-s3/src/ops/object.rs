@@ -10,8 +10,7 @@ use s3s::{S3Error, S3ErrorCode, S3Request, S3Response, S3Result, s3_error};
 use crate::body::{request_body, response_body};
 use crate::convert::{
     checksum_fields, checksum_type_out, customer_key_of, etag, kms_key_out, object_meta_of, parse_http_date,
-    sse_c_echo, sse_out, sse_request, sse_written, storage_class_in, storage_class_out, tags_in, timestamp,
-    user_metadata,
+    sse_c_echo, sse_out, sse_request, storage_class_in, storage_class_out, tags_in, timestamp, user_metadata,
 };
 use crate::error::CoreResultExt as _;
 use crate::integrity::integrity;
@@ -40,9 +39,10 @@ pub(crate) async fn put_object(
     let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
     let input = req.input;
     refuse_oversized(s, input.content_length)?;
-    sse_request(
+    let requested_sse = sse_request(
         input.server_side_encryption.as_ref(),
         input.sse_customer_algorithm.as_deref(),
+        input.ssekms_key_id.as_deref(),
     )?;
     let condition = write_condition(input.if_none_match.as_ref(), input.if_match.as_ref());
     let tags = tags_in(input.tagging.as_deref())?;
@@ -60,8 +60,7 @@ pub(crate) async fn put_object(
         integrity,
         condition,
         customer_key,
-        // SSE-KMS requests are refused above until the key service has its admin API.
-        kms_key_id: None,
+        sse: requested_sse,
     };
     let written = s.store.put_object(put).await.s3()?;
     let sums = checksum_fields(&written.checksums);
@@ -69,7 +68,8 @@ pub(crate) async fn put_object(
         checksum_type: (!written.checksums.is_empty())
             .then(|| checksum_type_out(coffer_core::ChecksumType::FullObject)),
         e_tag: Some(etag(&written.etag)),
-        server_side_encryption: sse_written(s.store.encrypts(), customer),
+        server_side_encryption: sse_out(&written.meta),
+        ssekms_key_id: kms_key_out(&written.meta),
         sse_customer_algorithm,
         sse_customer_key_md5,
         checksum_crc32: sums.crc32,
@@ -391,9 +391,10 @@ pub(crate) async fn copy_object(
         s.allow_sse_c_over_http,
     )?;
     let input = req.input;
-    sse_request(
+    let requested_sse = sse_request(
         input.server_side_encryption.as_ref(),
         input.sse_customer_algorithm.as_deref(),
+        input.ssekms_key_id.as_deref(),
     )?;
     let mut source = copy_source_of!(input)?;
     source.customer_key = source_key;
@@ -426,13 +427,14 @@ pub(crate) async fn copy_object(
             storage_class,
             condition,
             customer_key,
-            kms_key_id: None,
+            sse: requested_sse,
         })
         .await
         .s3()?;
     let sums = checksum_fields(&written.checksums);
     Ok(S3Response::new(CopyObjectOutput {
-        server_side_encryption: sse_written(s.store.encrypts(), customer),
+        server_side_encryption: sse_out(&written.meta),
+        ssekms_key_id: kms_key_out(&written.meta),
         sse_customer_algorithm,
         sse_customer_key_md5,
         copy_object_result: Some(CopyObjectResult {

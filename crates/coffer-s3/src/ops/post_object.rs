@@ -90,7 +90,7 @@ impl PostObject {
             condition: WriteCondition::None,
             // SSE-C form fields are not supported (ADR 0007): objects get SSE-S3.
             customer_key: None,
-            kms_key_id: None,
+            sse: None,
         };
         let written = match self.store.put_object(put).await {
             Ok(written) => written,

@@ -1,0 +1,107 @@
+//! The admin API `coffer admin` speaks: today the built-in key service's keys.
+//! Requests are SigV4-signed like any S3 request (s3s checks the signature before a
+//! custom route runs), and only the root exists, so a valid signature is the root's.
+//!
+//! - `POST /?coffer-admin=kms-keys&name=NAME[&description=D]`: create a key
+//! - `GET /?coffer-admin=kms-keys`: list keys
+//! - `POST /?coffer-admin=kms-keys&name=NAME&enabled=false|true`: disable or enable
+//!
+//! S3 has no `coffer-admin` parameter on the service root, so these never shadow an S3
+//! request (s3s parses the path before custom routes, so the root is used).
+
+use coffer_core::{KmsKeyRecord, Store, key_arn};
+use http::{Extensions, HeaderMap, Method, Uri};
+use s3s::route::S3Route;
+use s3s::{Body, S3Request, S3Response, S3Result, s3_error};
+
+use crate::error::CoreResultExt as _;
+
+/// The path and query that address the key service in the admin API.
+pub const ADMIN_KMS_KEYS: &str = "/?coffer-admin=kms-keys";
+
+pub(crate) struct AdminRoute {
+    pub(crate) store: Store,
+    pub(crate) region: String,
+}
+
+fn query_param(uri: &Uri, name: &str) -> Option<String> {
+    form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+fn key_json(region: &str, k: &KmsKeyRecord) -> serde_json::Value {
+    serde_json::json!({
+        "KeyId": k.name,
+        "Arn": key_arn(region, &k.name),
+        "Alias": format!("alias/{}", k.name),
+        "Description": k.description,
+        "Enabled": k.enabled,
+        "CreationDate": k.created_ms / 1000,
+    })
+}
+
+fn json_response(value: &serde_json::Value) -> S3Response<Body> {
+    let mut resp = S3Response::new(Body::from(value.to_string()));
+    if let Ok(v) = http::HeaderValue::from_str("application/json") {
+        resp.headers.insert(http::header::CONTENT_TYPE, v);
+    }
+    resp
+}
+
+#[async_trait::async_trait]
+impl S3Route for AdminRoute {
+    fn is_match(
+        &self,
+        _method: &Method,
+        uri: &Uri,
+        _headers: &HeaderMap,
+        _extensions: &mut Extensions,
+    ) -> bool {
+        uri.path() == "/" && query_param(uri, "coffer-admin").as_deref() == Some("kms-keys")
+    }
+
+    async fn call(&self, req: S3Request<Body>) -> S3Result<S3Response<Body>> {
+        match req.method {
+            Method::GET => {
+                let keys = self.store.list_kms_keys().await.s3()?;
+                let list: Vec<_> = keys.iter().map(|k| key_json(&self.region, k)).collect();
+                Ok(json_response(&serde_json::json!({ "Keys": list })))
+            }
+            Method::POST => {
+                let name = query_param(&req.uri, "name")
+                    .ok_or_else(|| s3_error!(InvalidArgument, "the name query parameter is required"))?;
+                match query_param(&req.uri, "enabled").as_deref() {
+                    None => {
+                        let description = query_param(&req.uri, "description").unwrap_or_default();
+                        let key = self.store.create_kms_key(&name, &description).await.s3()?;
+                        Ok(json_response(&key_json(&self.region, &key)))
+                    }
+                    Some(flag @ ("true" | "false")) => {
+                        self.store.set_kms_key_enabled(&name, flag == "true").await.s3()?;
+                        Ok(json_response(
+                            &serde_json::json!({ "KeyId": name, "Enabled": flag == "true" }),
+                        ))
+                    }
+                    Some(_) => Err(s3_error!(InvalidArgument, "enabled must be true or false")),
+                }
+            }
+            _ => Err(s3_error!(MethodNotAllowed)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admin_requests_are_recognised() {
+        let uri: Uri = "/?coffer-admin=kms-keys&description=&name=app"
+            .parse()
+            .unwrap_or_default();
+        assert_eq!(uri.path(), "/");
+        assert_eq!(query_param(&uri, "coffer-admin").as_deref(), Some("kms-keys"));
+        assert_eq!(query_param(&uri, "name").as_deref(), Some("app"));
+    }
+}
