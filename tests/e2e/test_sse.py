@@ -128,3 +128,32 @@ def test_put_bucket_encryption_then_plain_cp_is_encrypted(aws, s3, bucket, tmp_p
     got = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
     assert got["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
     assert got.get("BucketKeyEnabled") is False
+
+
+def test_cli_sse_kms_with_a_key_made_by_coffer_admin(aws, s3, bucket, endpoint, tmp_path):
+    import subprocess
+    import uuid
+
+    from conftest import _coffer_bin
+    from e2e_util import ROOT_ACCESS_KEY, ROOT_SECRET_KEY
+
+    name = f"e2e-{uuid.uuid4().hex[:8]}"
+    env = dict(os.environ, COFFER_ROOT_ACCESS_KEY=ROOT_ACCESS_KEY, COFFER_ROOT_SECRET_KEY=ROOT_SECRET_KEY)
+    made = subprocess.run(
+        [str(_coffer_bin()), "admin", "--endpoint", endpoint, "kms", "create-key", name],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["Alias"] == f"alias/{name}"
+    src = tmp_path / "big.bin"
+    write_random_file(src, 12 * MiB)
+    aws("s3", "cp", str(src), f"s3://{bucket}/big.bin", "--sse", "aws:kms", "--sse-kms-key-id", f"alias/{name}")
+    head = json.loads(aws("s3api", "head-object", "--bucket", bucket, "--key", "big.bin"))
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert head["SSEKMSKeyId"].endswith(f":key/{name}")
+    back = tmp_path / "back.bin"
+    aws("s3", "cp", f"s3://{bucket}/big.bin", str(back))
+    assert back.read_bytes() == src.read_bytes()

@@ -28,6 +28,8 @@ pub struct UploadPartResult {
     pub etag: String,
     pub last_modified_ms: i64,
     pub checksums: Checksums,
+    /// The upload's encryption at rest (for response headers).
+    pub sse: Option<coffer_meta::SseParams>,
 }
 
 /// One entry of a CompleteMultipartUpload request.
@@ -51,6 +53,8 @@ pub struct CompletedUpload {
     pub checksum_type: Option<ChecksumType>,
     /// The upload was encrypted under a customer key (SSE-C).
     pub customer_key: bool,
+    /// The object's encryption at rest (for response headers).
+    pub sse: Option<coffer_meta::SseParams>,
 }
 
 /// The checksum algorithm and type an upload was created with.
@@ -199,6 +203,7 @@ impl Store {
             etag: part.etag.clone(),
             last_modified_ms: part.last_modified_ms,
             checksums: part.checksums.clone(),
+            sse: upload.meta.sse.clone(),
         };
         match self.meta.put_part(upload_id, part).await {
             Ok(released) => self.release(released).await,
@@ -363,12 +368,14 @@ impl Store {
             data: ObjectData::Parts(chosen),
         };
         let customer_key = crate::keyring::sse_kind(&version.meta) == crate::keyring::SseKind::Customer;
+        let sse = version.meta.sse.clone();
         let released = self.meta.complete_upload(upload_id, version, condition).await?;
         self.release(released).await;
         Ok(CompletedUpload {
             etag,
             size,
             customer_key,
+            sse,
             checksums,
             checksum_type: checksum.map(|(_, kind)| kind),
         })

@@ -185,10 +185,16 @@ pub(crate) fn kms_key_out(meta: &ObjectMeta) -> Option<String> {
         .flatten()
 }
 
-/// `x-amz-server-side-encryption` for a write the store just encrypted: SSE-S3 unless
-/// the client gave its own key.
-pub(crate) fn sse_written(encrypted: bool, customer: bool) -> Option<s3s::dto::ServerSideEncryption> {
-    (encrypted && !customer).then(|| s3s::dto::ServerSideEncryption::from(coffer_core::SSE_S3.to_owned()))
+/// `x-amz-server-side-encryption` and the KMS key id for a part or upload, from the SSE
+/// record it was written under.
+pub(crate) fn sse_of(
+    sse: Option<&coffer_core::meta::SseParams>,
+) -> (Option<s3s::dto::ServerSideEncryption>, Option<String>) {
+    let meta = ObjectMeta {
+        sse: sse.cloned(),
+        ..ObjectMeta::default()
+    };
+    (sse_out(&meta), kms_key_out(&meta))
 }
 
 /// The SSE-C headers a response echoes: the algorithm and the key's MD5 as sent.

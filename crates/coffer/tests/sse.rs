@@ -962,6 +962,7 @@ async fn sse_kms_with_the_built_in_key_service() {
         .await
         .unwrap();
     assert_eq!(up.ssekms_key_id(), Some(arn));
+    assert_eq!(up.server_side_encryption(), Some(&ServerSideEncryption::AwsKms));
     let part = s3
         .upload_part()
         .bucket("kms")
@@ -972,7 +973,10 @@ async fn sse_kms_with_the_built_in_key_service() {
         .send()
         .await
         .unwrap();
-    s3.complete_multipart_upload()
+    assert_eq!(part.server_side_encryption(), Some(&ServerSideEncryption::AwsKms));
+    assert_eq!(part.ssekms_key_id(), Some(arn));
+    let done = s3
+        .complete_multipart_upload()
         .bucket("kms")
         .key("mp")
         .upload_id(up.upload_id().unwrap())
@@ -989,6 +993,7 @@ async fn sse_kms_with_the_built_in_key_service() {
         .send()
         .await
         .unwrap();
+    assert_eq!(done.server_side_encryption(), Some(&ServerSideEncryption::AwsKms));
     assert!(get(&s3, "kms", "mp").await == data);
 
     // The admin API wants the root's signature.

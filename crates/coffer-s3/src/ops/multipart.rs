@@ -8,7 +8,7 @@ use s3s::{S3Request, S3Response, S3Result, s3_error};
 use crate::body::request_body;
 use crate::convert::{
     checksum_choice_in, checksum_fields, checksum_type_out, checksums_in, customer_key_of, etag, kms_key_out,
-    object_meta_of, sse_c_echo, sse_out, sse_request, sse_written, storage_class_in, tags_in, timestamp,
+    object_meta_of, sse_c_echo, sse_of, sse_out, sse_request, storage_class_in, tags_in, timestamp,
 };
 use crate::error::CoreResultExt as _;
 use crate::integrity::integrity;
@@ -101,7 +101,8 @@ pub(crate) async fn upload_part(
     let (sse_customer_algorithm, sse_customer_key_md5) =
         sse_c_echo(customer_key.is_some(), input.sse_customer_key_md5.as_ref());
     Ok(S3Response::new(UploadPartOutput {
-        server_side_encryption: sse_written(s.store.encrypts(), customer_key.is_some()),
+        server_side_encryption: sse_of(part.sse.as_ref()).0,
+        ssekms_key_id: sse_of(part.sse.as_ref()).1,
         sse_customer_algorithm,
         sse_customer_key_md5,
         e_tag: Some(etag(&part.etag)),
@@ -171,7 +172,8 @@ pub(crate) async fn upload_part_copy(
         .await
         .s3()?;
     Ok(S3Response::new(UploadPartCopyOutput {
-        server_side_encryption: sse_written(s.store.encrypts(), customer_key.is_some()),
+        server_side_encryption: sse_of(part.sse.as_ref()).0,
+        ssekms_key_id: sse_of(part.sse.as_ref()).1,
         copy_part_result: Some(CopyPartResult {
             e_tag: Some(etag(&part.etag)),
             last_modified: Some(timestamp(part.last_modified_ms)),
@@ -231,7 +233,8 @@ pub(crate) async fn complete_multipart_upload(
         .s3()?;
     let sums = checksum_fields(&done.checksums);
     Ok(S3Response::new(CompleteMultipartUploadOutput {
-        server_side_encryption: sse_written(s.store.encrypts(), done.customer_key),
+        server_side_encryption: sse_of(done.sse.as_ref()).0,
+        ssekms_key_id: sse_of(done.sse.as_ref()).1,
         checksum_crc32: sums.crc32,
         checksum_crc32c: sums.crc32c,
         checksum_crc64nvme: sums.crc64nvme,
