@@ -1005,3 +1005,160 @@ async fn sse_kms_with_the_built_in_key_service() {
         .unwrap();
     assert!(!out.status.success());
 }
+
+/// The encryption a write asks for, as the SDK sends it.
+#[derive(Clone, Copy, Debug)]
+enum Mode {
+    S3,
+    Customer,
+    Kms,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_mode_and_size_round_trips_with_ranges_across_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_in(dir.path(), &["--allow-sse-c-over-http"]);
+    let s3 = server.client();
+    create_bucket(&s3, "matrix").await;
+    assert!(kms_admin(&server, &["create-key", "matrix"]).0);
+    let (ck, cmd5) = customer_key(9);
+    let with_key = |mode: Mode| match mode {
+        Mode::Customer => Some((ck.clone(), cmd5.clone())),
+        _ => None,
+    };
+    for mode in [Mode::S3, Mode::Customer, Mode::Kms] {
+        // Single PUTs: empty, one byte, inline, a blob of several chunks.
+        for size in [0, 1, 1000, 5 * MIB + 17] {
+            let key = format!("{mode:?}-{size}");
+            let data = patterned(size);
+            let mut put = s3
+                .put_object()
+                .bucket("matrix")
+                .key(&key)
+                .body(ByteStream::from(data.clone()));
+            put = match mode {
+                Mode::S3 => put.server_side_encryption(ServerSideEncryption::Aes256),
+                Mode::Kms => put
+                    .server_side_encryption(ServerSideEncryption::AwsKms)
+                    .ssekms_key_id("matrix"),
+                Mode::Customer => put
+                    .sse_customer_algorithm("AES256")
+                    .sse_customer_key(&ck)
+                    .sse_customer_key_md5(&cmd5),
+            };
+            put.send().await.unwrap();
+            let ranges: Vec<(usize, usize)> = if size > 200_000 {
+                vec![(0, size), (65_530, 20), (size - 70_000, 70_000)]
+            } else {
+                vec![(0, size)]
+            };
+            for (start, len) in ranges {
+                let mut get = s3.get_object().bucket("matrix").key(&key);
+                if len > 0 && len < size {
+                    get = get.range(format!("bytes={start}-{}", start + len - 1));
+                }
+                if let Some((k, m)) = with_key(mode) {
+                    get = get
+                        .sse_customer_algorithm("AES256")
+                        .sse_customer_key(k)
+                        .sse_customer_key_md5(m);
+                }
+                let got = get
+                    .send()
+                    .await
+                    .unwrap()
+                    .body
+                    .collect()
+                    .await
+                    .unwrap()
+                    .into_bytes();
+                assert!(got.as_ref() == &data[start..start + len], "{key} {start}+{len}");
+            }
+        }
+        // A 100 MiB multipart object: parts of 16 MiB, ranges across chunk and part ends.
+        let key = format!("{mode:?}-multipart");
+        let part_size = 16 * MIB;
+        let total = 100 * MIB;
+        let data = patterned(total);
+        let mut create = s3.create_multipart_upload().bucket("matrix").key(&key);
+        create = match mode {
+            Mode::S3 => create.server_side_encryption(ServerSideEncryption::Aes256),
+            Mode::Kms => create
+                .server_side_encryption(ServerSideEncryption::AwsKms)
+                .ssekms_key_id("alias/matrix"),
+            Mode::Customer => create
+                .sse_customer_algorithm("AES256")
+                .sse_customer_key(&ck)
+                .sse_customer_key_md5(&cmd5),
+        };
+        let id = create.send().await.unwrap().upload_id().unwrap().to_owned();
+        let mut parts = Vec::new();
+        for (i, chunk) in data.chunks(part_size).enumerate() {
+            let n = i32::try_from(i + 1).unwrap();
+            let mut up = s3
+                .upload_part()
+                .bucket("matrix")
+                .key(&key)
+                .upload_id(&id)
+                .part_number(n)
+                .body(ByteStream::from(chunk.to_vec()));
+            if let Some((k, m)) = with_key(mode) {
+                up = up
+                    .sse_customer_algorithm("AES256")
+                    .sse_customer_key(k)
+                    .sse_customer_key_md5(m);
+            }
+            let out = up.send().await.unwrap();
+            parts.push(
+                CompletedPart::builder()
+                    .part_number(n)
+                    .e_tag(out.e_tag().unwrap())
+                    .build(),
+            );
+        }
+        s3.complete_multipart_upload()
+            .bucket("matrix")
+            .key(&key)
+            .upload_id(&id)
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+            .send()
+            .await
+            .unwrap();
+        for (start, len) in [
+            (0, total),
+            (part_size - 100, 200),
+            (3 * part_size + 65_530, 20),
+            (total - 1, 1),
+        ] {
+            let mut get = s3.get_object().bucket("matrix").key(&key);
+            if len < total {
+                get = get.range(format!("bytes={start}-{}", start + len - 1));
+            }
+            if let Some((k, m)) = with_key(mode) {
+                get = get
+                    .sse_customer_algorithm("AES256")
+                    .sse_customer_key(k)
+                    .sse_customer_key_md5(m);
+            }
+            let got = get
+                .send()
+                .await
+                .unwrap()
+                .body
+                .collect()
+                .await
+                .unwrap()
+                .into_bytes();
+            assert!(got.as_ref() == &data[start..start + len], "{key} {start}+{len}");
+        }
+    }
+    // No plaintext anywhere on disk.
+    for file in files_under(dir.path()) {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !bytes.windows(PATTERN.len()).any(|w| w == PATTERN),
+            "plaintext found in {}",
+            file.display()
+        );
+    }
+}
