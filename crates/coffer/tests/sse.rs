@@ -546,6 +546,26 @@ async fn sse_c_keys_encrypt_and_are_required_to_read() {
         .unwrap();
     assert_eq!(head.sse_customer_algorithm(), Some("AES256"));
     assert_eq!(head.content_length(), Some(300_000));
+    // GetObjectAttributes of an SSE-C object needs the key too, as AWS.
+    let attrs = |k: Option<(&str, &str)>| {
+        let mut req = s3
+            .get_object_attributes()
+            .bucket("ssec")
+            .key("secret")
+            .object_attributes(aws_sdk_s3::types::ObjectAttributes::ObjectSize);
+        if let Some((k, m)) = k {
+            req = req
+                .sse_customer_algorithm("AES256")
+                .sse_customer_key(k)
+                .sse_customer_key_md5(m);
+        }
+        req.send()
+    };
+    assert_eq!(s3_err(attrs(None).await).0, 400);
+    assert_eq!(
+        attrs(Some((&key, &md5))).await.unwrap().object_size(),
+        Some(300_000)
+    );
     // A bad key MD5 is refused before anything else.
     let r = s3
         .get_object()

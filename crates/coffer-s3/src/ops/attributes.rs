@@ -5,7 +5,9 @@ use coffer_core::meta::ObjectData;
 use s3s::dto::*;
 use s3s::{S3Request, S3Response, S3Result, s3_error};
 
-use crate::convert::{checksum_fields, checksum_type_out, etag, storage_class_out, timestamp};
+use crate::convert::{
+    checksum_fields, checksum_type_out, customer_key_of, etag, storage_class_out, timestamp,
+};
 use crate::error::CoreResultExt as _;
 use crate::service::Coffer;
 
@@ -16,6 +18,7 @@ pub(crate) async fn get_object_attributes(
     s: &Coffer,
     req: S3Request<GetObjectAttributesInput>,
 ) -> S3Result<S3Response<GetObjectAttributesOutput>> {
+    let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
     let input = req.input;
     if input.version_id.as_deref().is_some_and(|v| v != "null") {
         return Err(s3_error!(NoSuchVersion, "The specified version does not exist."));
@@ -50,7 +53,17 @@ pub(crate) async fn get_object_attributes(
             "Invalid attribute name specified: {bad}"
         ));
     }
-    let v = s.store.head_object(&input.bucket, &input.key).await.s3()?;
+    // As HeadObject: an SSE-C object's attributes need its key.
+    let read = coffer_core::ReadRequest {
+        customer_key,
+        ..Default::default()
+    };
+    let v = s
+        .store
+        .head_object_with(&input.bucket, &input.key, &read)
+        .await
+        .s3()?
+        .version;
 
     let checksum = (wants(ObjectAttributes::CHECKSUM) && !v.meta.checksums.is_empty()).then(|| {
         // GetObjectAttributes writes a COMPOSITE checksum without its `-N` part count,
