@@ -78,7 +78,21 @@ pub fn load(data_dir: &Path, key_file: Option<&Path>) -> anyhow::Result<Option<L
     if path.exists() {
         let text =
             std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        return found(parse(&text, &path.display().to_string())?, KeyOrigin::File(path));
+        let current = parse(&text, &path.display().to_string())?;
+        // A rotation leaves the other key beside it (master.key.new while it runs,
+        // master.key.previous after): load both, so no interruption strands data.
+        let mut previous = previous.clone();
+        for side in ["new", "previous"] {
+            let other = data_dir.join(format!("{FILE_NAME}.{side}"));
+            if let Ok(text) = std::fs::read_to_string(&other) {
+                previous.push(parse(&text, &other.display().to_string())?);
+            }
+        }
+        return Ok(Some(LoadedKeys {
+            current,
+            previous,
+            origin: KeyOrigin::File(path),
+        }));
     }
     Ok(None)
 }

@@ -21,8 +21,15 @@ pub async fn rotate(args: RotateArgs) -> anyhow::Result<()> {
     };
     let in_data_dir =
         matches!(&keys.origin, KeyOrigin::File(p) if *p == data_dir.join(master_key::FILE_NAME));
+    let staged = data_dir.join(format!("{}.new", master_key::FILE_NAME));
     let new_key = match &args.new_key_file {
         Some(path) => master_key::read_key_file(path)?,
+        // An interrupted rotation left its new key: finish with it, since some data
+        // keys may already be sealed by it.
+        None if in_data_dir && staged.exists() => {
+            println!("Resuming the rotation to the key in {}.", staged.display());
+            master_key::read_key_file(&staged)?
+        }
         None if in_data_dir => SecretKey::generate(),
         None => bail!(
             "the current master key does not live in the data dir: pass the new one with --new-key-file"
@@ -30,6 +37,23 @@ pub async fn rotate(args: RotateArgs) -> anyhow::Result<()> {
     };
     if key_id(&new_key) == key_id(&keys.current) {
         bail!("the new master key is the current one");
+    }
+    // The new key is durable in the data dir before any data key depends on it, and a
+    // start-up finds it there (`master_key::load` adds master.key.new and
+    // master.key.previous as previous keys): a crash at any point leaves every object
+    // readable.
+    let current = data_dir.join(master_key::FILE_NAME);
+    let kept = data_dir.join(format!("{}.previous", master_key::FILE_NAME));
+    let resuming = staged.exists() && master_key::read_key_file(&staged).is_ok_and(|k| k == new_key);
+    if in_data_dir && !resuming {
+        if staged.exists() {
+            bail!(
+                "{} holds the new key of an interrupted rotation: run the command again without --new-key-file to finish it",
+                staged.display()
+            );
+        }
+        crate::private_file::create_private(&staged, &master_key::key_file_text(&new_key))?;
+        std::fs::File::open(&data_dir)?.sync_all()?;
     }
     let old = keys.current.clone();
     let mut previous = keys.previous.clone();
@@ -59,14 +83,10 @@ pub async fn rotate(args: RotateArgs) -> anyhow::Result<()> {
     );
 
     if in_data_dir {
-        let current = data_dir.join(master_key::FILE_NAME);
-        let kept = data_dir.join(format!("{}.previous", master_key::FILE_NAME));
-        let staged = data_dir.join(format!("{}.new", master_key::FILE_NAME));
-        let _ = std::fs::remove_file(&staged);
-        crate::private_file::create_private(&staged, &master_key::key_file_text(&new_key))?;
+        // Keep the old key, then put the new one in place in one atomic rename: at every
+        // moment master.key holds a key that opens everything (with the others loaded).
         let _ = std::fs::remove_file(&kept);
-        std::fs::rename(&current, &kept)
-            .with_context(|| format!("cannot keep the old key as {}", kept.display()))?;
+        crate::private_file::create_private(&kept, &master_key::key_file_text(&old))?;
         std::fs::rename(&staged, &current)
             .with_context(|| format!("cannot install {}", current.display()))?;
         std::fs::File::open(&data_dir)?.sync_all()?;

@@ -768,6 +768,13 @@ async fn rotate_master_key_reseals_every_data_key() {
     let key_path = dir.path().join("master.key");
     let old_key_text = std::fs::read_to_string(&key_path).unwrap();
 
+    // An interrupted rotation left its new key staged: the next run finishes with it.
+    let staged_key = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+    std::fs::write(
+        dir.path().join("master.key.new"),
+        format!("# staged\n{staged_key}\n"),
+    )
+    .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_coffer"))
         .args(["rotate-master-key", "--data-dir"])
         .arg(dir.path())
@@ -781,6 +788,9 @@ async fn rotate_master_key_reseals_every_data_key() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("3 data keys re-sealed"), "{stdout}");
+    assert!(stdout.contains("Resuming"), "{stdout}");
+    assert!(std::fs::read_to_string(&key_path).unwrap().contains(staged_key));
+    assert!(!dir.path().join("master.key.new").exists());
     assert!(stdout.contains("1 SSE-C"), "{stdout}");
     assert_ne!(std::fs::read_to_string(&key_path).unwrap(), old_key_text);
     assert_eq!(
