@@ -34,6 +34,11 @@ pub fn open_inline(enc: &Encryption, size: u64, sealed: &[u8], start: u64, len: 
     }
     let header = crypt::check_header(sealed).map_err(tampered)?;
     if len == 0 {
+        if size == 0 {
+            // An empty body is one tag: authenticate it too.
+            crypt::decrypt_chunks(&enc.key, enc.part, &header, 0, 0, &sealed[crypt::HEADER_LEN..])
+                .map_err(tampered)?;
+        }
         return Ok(Bytes::new());
     }
     let (first, offset, flen) = crypt::chunk_span(size, start, len);
@@ -70,6 +75,12 @@ impl BlobStore {
         file.read_exact(&mut header).await?;
         let header = crypt::check_header(&header).map_err(tampered)?;
         if len == 0 {
+            if size == 0 {
+                // An empty body is one tag: authenticate it too.
+                let mut tag = [0u8; crypt::TAG_LEN];
+                file.read_exact(&mut tag).await?;
+                crypt::decrypt_chunks(&enc.key, enc.part, &header, 0, 0, &tag).map_err(tampered)?;
+            }
             return Ok(Box::pin(futures::stream::empty()));
         }
         let (first, _, _) = crypt::chunk_span(size, start, len);

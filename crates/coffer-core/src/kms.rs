@@ -51,7 +51,9 @@ fn validate_name(name: &str) -> CoreResult<()> {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"/_-".contains(&b))
-        && !name.starts_with("aws/");
+        && !name.starts_with("aws/")
+        && !name.starts_with("alias/")
+        && !name.starts_with("key/");
     if ok {
         Ok(())
     } else {

@@ -294,6 +294,8 @@ impl Store {
             && new_meta.is_none()
             && new_tags.is_none()
             && storage_class.is_none()
+            && customer_key.is_none()
+            && requested.is_none()
         {
             return Err(CoreError::InvalidRequest(
                 "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.".into(),

@@ -143,16 +143,23 @@ impl Store {
         req: &ReadRequest,
     ) -> CoreResult<HeadResult> {
         let version = self.head_object(bucket, key).await?;
-        let selection = select(&version, req)?;
-        // HEAD reads no bytes, but an SSE-C object still demands its key.
+        // HEAD reads no bytes, but an SSE-C object demands its key, before any
+        // precondition or range is answered.
         self.encryption_of(&version.meta, 0, req.customer_key.as_ref())
             .await?;
+        let selection = select(&version, req)?;
         Ok(HeadResult { version, selection })
     }
 
     /// GetObject: the selected bytes, streamed.
     pub async fn get_object(&self, bucket: &str, key: &str, req: &ReadRequest) -> CoreResult<GetResult> {
         let version = self.head_object(bucket, key).await?;
+        let customer = crate::keyring::sse_kind(&version.meta) == crate::keyring::SseKind::Customer;
+        if customer || req.customer_key.is_some() {
+            // The key is checked before any precondition or range is answered.
+            self.encryption_of(&version.meta, 0, req.customer_key.as_ref())
+                .await?;
+        }
         let selection = select(&version, req)?;
         let (start, len) = selection.range.unwrap_or((0, version.size));
         let body = self

@@ -12,6 +12,33 @@ use anyhow::{Context as _, bail};
 pub const FORMAT: u32 = 1;
 const MARKER: &str = "FORMAT";
 
+/// Held for as long as a process uses the data dir: one `serve` or `rotate-master-key`
+/// at a time, so a rotation never runs under a server that keeps sealing with the old key.
+pub struct DataDirLock {
+    _file: std::fs::File,
+}
+
+/// Takes the data dir's lock, or explains who holds it.
+pub fn lock(dir: &Path) -> anyhow::Result<DataDirLock> {
+    let path = dir.join("LOCK");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(DataDirLock { _file: file }),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "another coffer process (a server, or a key rotation) is using {}; stop it first",
+            dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
+
 /// Creates the data dir if needed and checks its format marker.
 pub fn prepare(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data dir {}", dir.display()))?;

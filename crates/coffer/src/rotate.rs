@@ -13,6 +13,7 @@ use crate::master_key::{self, KeyOrigin};
 pub async fn rotate(args: RotateArgs) -> anyhow::Result<()> {
     let data_dir = args.data_dir.unwrap_or_else(|| PathBuf::from("./coffer-data"));
     crate::datadir::prepare(&data_dir)?;
+    let _lock = crate::datadir::lock(&data_dir)?;
     let Some(keys) = master_key::load(&data_dir, args.master_key_file.as_deref())? else {
         bail!(
             "no current master key: none in COFFER_MASTER_KEY, --master-key-file or {}",

@@ -84,6 +84,7 @@ pub fn open_store(config: &ServeConfig) -> anyhow::Result<(Store, KeyOrigin)> {
     let store_config = StoreConfig {
         inline_threshold: config.inline_threshold,
         gc_grace: config.gc_grace,
+        region: config.region.clone(),
         ..StoreConfig::default()
     };
     let store = Store::new(Arc::new(meta), blobs, store_config).with_keyring(keyring);
@@ -127,6 +128,8 @@ async fn shutdown_signal() {
 }
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    datadir::prepare(&config.data_dir)?;
+    let _lock = datadir::lock(&config.data_dir)?;
     let (store, key_origin) = open_store(&config)?;
     let (creds, origin) = credentials::load_or_create(&config.data_dir)?;
     collect_garbage(&store).await;

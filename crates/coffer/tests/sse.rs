@@ -502,11 +502,20 @@ async fn sse_c_keys_encrypt_and_are_required_to_read() {
     assert_eq!(put.sse_customer_key_md5(), Some(md5.as_str()));
     assert_eq!(put.server_side_encryption(), None);
 
-    // Without the key: 400; with another key: 403; with it: the bytes.
+    // Without the key: 400 (before any precondition); with another key: 403; with it:
+    // the bytes.
     assert_eq!(
         s3_err(s3.get_object().bucket("ssec").key("secret").send().await),
         (400, "InvalidRequest".into())
     );
+    let r = s3
+        .head_object()
+        .bucket("ssec")
+        .key("secret")
+        .if_none_match(put.e_tag().unwrap())
+        .send()
+        .await;
+    assert_eq!(s3_err(r).0, 400, "no 304 (with the ETag) without the key");
     assert_eq!(
         s3_err(s3.head_object().bucket("ssec").key("secret").send().await).0,
         400
@@ -764,6 +773,15 @@ async fn rotate_master_key_reseals_every_data_key() {
         .send()
         .await
         .unwrap();
+    // Rotation refuses to run under a live server (which would keep sealing with the
+    // old key).
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coffer"))
+        .args(["rotate-master-key", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another coffer process"));
     assert!(server.terminate());
     let key_path = dir.path().join("master.key");
     let old_key_text = std::fs::read_to_string(&key_path).unwrap();
@@ -979,6 +997,19 @@ async fn sse_kms_with_the_built_in_key_service() {
         .await
         .unwrap();
     assert_eq!(copy.server_side_encryption(), Some(&ServerSideEncryption::Aes256));
+    assert!(get(&s3, "kms", "as-s3").await == data);
+    // Copying an object onto itself only to change its encryption is a change.
+    let copy = s3
+        .copy_object()
+        .bucket("kms")
+        .key("as-s3")
+        .copy_source("kms/as-s3")
+        .server_side_encryption(ServerSideEncryption::AwsKms)
+        .ssekms_key_id("app")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(copy.server_side_encryption(), Some(&ServerSideEncryption::AwsKms));
     assert!(get(&s3, "kms", "as-s3").await == data);
 
     // Multipart under a KMS key.
