@@ -147,7 +147,10 @@ impl BlobStore {
             .map_err(io::Error::other)??;
         let (tx, rx) = mpsc::channel::<Msg>(CHANNEL_DEPTH);
         let algorithms = opts.algorithms.clone();
-        let encryptor = opts.encryption.as_ref().map(|e| Encryptor::new(&e.key, e.part));
+        let encryptor = opts.encryption.as_ref().map(|e| {
+            let bound = crate::sealed::bound_to_blob(e, &id);
+            Encryptor::new(&bound.key, bound.part)
+        });
         let writer = tokio::task::spawn_blocking(move || write_blob(file, path, rx, &algorithms, encryptor));
 
         let mut pending = BytesMut::with_capacity(WRITE_BUFFER);
@@ -383,6 +386,30 @@ mod tests {
             }
         }
         assert!(failed, "tampering must surface as an error");
+
+        // A superseded blob of the same part (same data key and part number) put in the
+        // current blob's place does not authenticate: blobs are bound to their ids.
+        let first = store
+            .ingest(body(vec![Ok(Bytes::from(vec![1u8; 100_000]))]), &o)
+            .await
+            .unwrap();
+        let second = store
+            .ingest(body(vec![Ok(Bytes::from(vec![2u8; 100_000]))]), &o)
+            .await
+            .unwrap();
+        let (Stored::Blob(a), Stored::Blob(b)) = (&first.stored, &second.stored) else {
+            panic!("expected blobs")
+        };
+        std::fs::copy(store.path_of(a).unwrap(), store.path_of(b).unwrap()).unwrap();
+        let mut r = store.read_sealed(b, &enc, 100_000, 0, 100_000).await.unwrap();
+        let mut swapped_failed = false;
+        while let Some(c) = r.next().await {
+            match c {
+                Err(_) => swapped_failed = true,
+                Ok(bytes) => assert!(bytes.iter().all(|&x| x == 2), "stale bytes were returned"),
+            }
+        }
+        assert!(swapped_failed, "a swapped-in blob must not authenticate");
     }
 
     #[tokio::test]

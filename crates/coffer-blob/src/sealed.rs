@@ -23,6 +23,21 @@ pub struct Encryption {
     pub part: u32,
 }
 
+/// The key a blob file is sealed with: the body's key bound to the blob's id, so the
+/// bytes of one blob put in another's place (a superseded part of the same upload,
+/// which shares its data key) fail to authenticate instead of reading as stale data.
+pub(crate) fn bound_to_blob(enc: &Encryption, id: &BlobId) -> Encryption {
+    use sha2::Digest as _;
+    let mut h = sha2::Sha256::new();
+    h.update(b"coffer-blob-id-v1\0");
+    h.update(enc.key.as_bytes());
+    h.update(id.0.as_bytes());
+    Encryption {
+        key: SecretKey::from_bytes(h.finalize().into()),
+        part: enc.part,
+    }
+}
+
 fn tampered(e: crypt::CryptError) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
 }
@@ -65,6 +80,8 @@ impl BlobStore {
         start: u64,
         len: u64,
     ) -> io::Result<BlobReader> {
+        let enc = bound_to_blob(enc, id);
+        let enc = &enc;
         let path = self.path_of(id)?;
         let mut file = tokio::fs::File::open(&path).await?;
         let on_disk = file.metadata().await?.len();
