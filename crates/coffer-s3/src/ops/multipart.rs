@@ -144,19 +144,9 @@ pub(crate) async fn upload_part_copy(
     req: S3Request<UploadPartCopyInput>,
 ) -> S3Result<S3Response<UploadPartCopyOutput>> {
     let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
-    let source_key = crate::sse_c::customer_key(
-        &crate::sse_c::CustomerHeaders {
-            algorithm: req.input.copy_source_sse_customer_algorithm.as_deref(),
-            key: req.input.copy_source_sse_customer_key.as_deref(),
-            key_md5: req.input.copy_source_sse_customer_key_md5.as_deref(),
-        },
-        &req.headers,
-        s.allow_sse_c_over_http,
-    )?;
     let input = req.input;
     let number = part_number(input.part_number)?;
-    let mut source = copy_source_of!(input)?;
-    source.customer_key = source_key;
+    let source = copy_source_of!(input, &req.headers, s.allow_sse_c_over_http)?;
     let range = copy_range(input.copy_source_range.as_deref())?;
     let part = s
         .store

@@ -305,12 +305,22 @@ pub(crate) async fn delete_objects(
     }))
 }
 
-/// The source of a copy and its `x-amz-copy-source-if-*` conditions, as the core names
-/// them. CopyObject and UploadPartCopy share the field names.
+/// The source of a copy, its `x-amz-copy-source-if-*` conditions and its SSE-C key
+/// (`x-amz-copy-source-server-side-encryption-customer-*`), as the core names them.
+/// CopyObject and UploadPartCopy share the field names.
 macro_rules! copy_source_of {
-    ($input:expr) => {
+    ($input:expr, $headers:expr, $allow_sse_c:expr) => {
         $crate::ops::object::copy_source(
             &$input.copy_source,
+            $crate::sse_c::customer_key(
+                &$crate::sse_c::CustomerHeaders {
+                    algorithm: $input.copy_source_sse_customer_algorithm.as_deref(),
+                    key: $input.copy_source_sse_customer_key.as_deref(),
+                    key_md5: $input.copy_source_sse_customer_key_md5.as_deref(),
+                },
+                $headers,
+                $allow_sse_c,
+            )?,
             coffer_core::Preconditions {
                 if_match: $crate::ops::object::etag_match($input.copy_source_if_match.as_ref()),
                 if_none_match: $crate::ops::object::etag_match($input.copy_source_if_none_match.as_ref()),
@@ -326,7 +336,11 @@ macro_rules! copy_source_of {
 }
 pub(crate) use copy_source_of;
 
-pub(crate) fn copy_source(source: &CopySource, conditions: Preconditions) -> S3Result<CoreCopySource> {
+pub(crate) fn copy_source(
+    source: &CopySource,
+    customer_key: Option<coffer_core::SecretKey>,
+    conditions: Preconditions,
+) -> S3Result<CoreCopySource> {
     match source {
         CopySource::Bucket {
             bucket,
@@ -337,7 +351,7 @@ pub(crate) fn copy_source(source: &CopySource, conditions: Preconditions) -> S3R
             key: key.to_string(),
             version_id: version_id.as_deref().map(str::to_owned),
             conditions,
-            customer_key: None,
+            customer_key,
         }),
         _ => Err(s3_error!(
             NotImplemented,
@@ -381,23 +395,13 @@ pub(crate) async fn copy_object(
 ) -> S3Result<S3Response<CopyObjectOutput>> {
     let condition = copy_destination_condition(&req.headers)?;
     let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
-    let source_key = crate::sse_c::customer_key(
-        &crate::sse_c::CustomerHeaders {
-            algorithm: req.input.copy_source_sse_customer_algorithm.as_deref(),
-            key: req.input.copy_source_sse_customer_key.as_deref(),
-            key_md5: req.input.copy_source_sse_customer_key_md5.as_deref(),
-        },
-        &req.headers,
-        s.allow_sse_c_over_http,
-    )?;
     let input = req.input;
     let requested_sse = sse_request(
         input.server_side_encryption.as_ref(),
         input.sse_customer_algorithm.as_deref(),
         input.ssekms_key_id.as_deref(),
     )?;
-    let mut source = copy_source_of!(input)?;
-    source.customer_key = source_key;
+    let source = copy_source_of!(input, &req.headers, s.allow_sse_c_over_http)?;
     let customer = customer_key.is_some();
     let (sse_customer_algorithm, sse_customer_key_md5) =
         sse_c_echo(customer, input.sse_customer_key_md5.as_ref());
