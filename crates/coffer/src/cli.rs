@@ -41,6 +41,15 @@ pub enum Command {
     /// COFFER_ROOT_ACCESS_KEY/COFFER_ROOT_SECRET_KEY or else
     /// AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
     Admin(AdminArgs),
+
+    /// Measure any S3 endpoint: ops/s, MiB/s and latency of one workload.
+    ///
+    /// Objects are written under a fresh prefix of the bucket (created if missing) and
+    /// deleted at the end. GET bodies are checked byte for byte against what was written;
+    /// every failed request is counted and shown. Credentials come from --access-key and
+    /// --secret-key, else AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, else
+    /// COFFER_ROOT_ACCESS_KEY/COFFER_ROOT_SECRET_KEY.
+    Bench(crate::bench::BenchArgs),
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! The `coffer` binary: command line, configuration, wiring, and the HTTP server.
 
 mod admin;
+mod bench;
 mod cli;
 mod config;
 mod credentials;
@@ -51,6 +52,10 @@ fn main() -> anyhow::Result<()> {
                 .enable_all()
                 .build()?;
             runtime.block_on(admin::run(args))
+        }
+        cli::Command::Bench(args) => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            runtime.block_on(bench::run(args))
         }
         cli::Command::RotateMasterKey(args) => {
             let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
