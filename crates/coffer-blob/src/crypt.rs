@@ -19,7 +19,7 @@
 //! bit fails, and a changed header fails. A range read decrypts only the chunks it
 //! touches.
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::aead::{Aead, AeadInOut as _, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -222,20 +222,18 @@ impl Encryptor {
         }
     }
 
+    /// Seals `plain` straight into `out`: the plaintext is copied once, then encrypted
+    /// where it lies, and its tag appended.
     fn seal_chunk(&mut self, plain: &[u8], last: bool, out: &mut Vec<u8>) {
         let aad = chunk_aad(&self.header, last);
+        let at = out.len();
+        out.extend_from_slice(plain);
         // AES-GCM encryption of at most 64 KiB cannot fail.
-        let sealed = self
+        let tag = self
             .cipher
-            .encrypt(
-                &nonce(self.part, self.index),
-                Payload {
-                    msg: plain,
-                    aad: &aad,
-                },
-            )
+            .encrypt_inout_detached(&nonce(self.part, self.index), &aad, (&mut out[at..]).into())
             .unwrap_or_default();
-        out.extend_from_slice(&sealed);
+        out.extend_from_slice(&tag);
         self.index += 1;
     }
 
@@ -252,6 +250,14 @@ impl Encryptor {
                 self.seal_chunk(&full, false, out);
                 self.held = full;
                 self.held.clear();
+            }
+            if self.held.is_empty() && data.len() > CHUNK_SIZE {
+                // A whole chunk with more data after it is not the last: seal it without
+                // holding it.
+                let (chunk, rest) = data.split_at(CHUNK_SIZE);
+                self.seal_chunk(chunk, false, out);
+                data = rest;
+                continue;
             }
             let take = (CHUNK_SIZE - self.held.len()).min(data.len());
             self.held.extend_from_slice(&data[..take]);
@@ -290,7 +296,7 @@ pub fn check_header(bytes: &[u8]) -> Result<[u8; HEADER_LEN], CryptError> {
 
 /// Decrypts consecutive chunks read from an encrypted body of `size` plaintext bytes
 /// whose header is `header`, starting at chunk `first`. `bytes` must be exactly the
-/// chunks' stored bytes.
+/// sealed chunks (ciphertext and tag each).
 pub fn decrypt_chunks(
     key: &SecretKey,
     part: u32,
@@ -299,35 +305,50 @@ pub fn decrypt_chunks(
     first: u64,
     bytes: &[u8],
 ) -> Result<Vec<u8>, CryptError> {
+    let mut buf = bytes.to_vec();
+    let spans = decrypt_in_place(key, part, header, size, first, &mut buf)?;
+    let mut out = Vec::with_capacity(buf.len());
+    for span in spans {
+        out.extend_from_slice(&buf[span]);
+    }
+    Ok(out)
+}
+
+/// Decrypts sealed chunks (as [`decrypt_chunks`] takes them) where they lie in `buf`, and
+/// returns where each chunk's plaintext now is: no allocation and no copy, so a large
+/// read costs the decryption alone.
+pub fn decrypt_in_place(
+    key: &SecretKey,
+    part: u32,
+    header: &[u8; HEADER_LEN],
+    size: u64,
+    first: u64,
+    buf: &mut [u8],
+) -> Result<Vec<std::ops::Range<usize>>, CryptError> {
     let cipher = body_cipher(key, header);
     let total = chunk_count(size);
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut rest = bytes;
+    let mut spans = Vec::with_capacity(buf.len() / (CHUNK_SIZE + TAG_LEN) + 1);
+    let mut at = 0;
     let mut index = first;
-    while !rest.is_empty() {
+    while at < buf.len() {
         let plain_len = usize::try_from(size.saturating_sub(index * CHUNK_SIZE as u64))
             .unwrap_or(usize::MAX)
             .min(CHUNK_SIZE);
         let sealed_len = plain_len + TAG_LEN;
-        if rest.len() < sealed_len || index >= total {
+        if buf.len() - at < sealed_len || index >= total {
             return Err(CryptError::Tampered("chunk length"));
         }
-        let (sealed, tail) = rest.split_at(sealed_len);
+        let (text, tag) = buf[at..at + sealed_len].split_at_mut(plain_len);
+        let tag = aes_gcm::Tag::try_from(&*tag).map_err(|_| CryptError::Tampered("chunk length"))?;
         let aad = chunk_aad(header, index + 1 == total);
-        let plain = cipher
-            .decrypt(
-                &nonce(part, index),
-                Payload {
-                    msg: sealed,
-                    aad: &aad,
-                },
-            )
+        cipher
+            .decrypt_inout_detached(&nonce(part, index), &aad, text.into(), &tag)
             .map_err(|_| CryptError::Tampered("chunk"))?;
-        out.extend_from_slice(&plain);
-        rest = tail;
+        spans.push(at..at + plain_len);
+        at += sealed_len;
         index += 1;
     }
-    Ok(out)
+    Ok(spans)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ use std::fs::File;
 use std::io::{self, Write as _};
 use std::path::PathBuf;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use coffer_meta::BlobId;
@@ -90,7 +91,8 @@ pub struct Ingested {
 }
 
 enum Msg {
-    Data(Bytes),
+    /// The body's next chunks, as the client sent them (about [`WRITE_BUFFER`] bytes).
+    Data(Arc<Vec<Bytes>>),
     /// The body ended cleanly: make it durable.
     Commit,
 }
@@ -146,16 +148,36 @@ impl BlobStore {
             .await
             .map_err(io::Error::other)??;
         let (tx, rx) = mpsc::channel::<Msg>(CHANNEL_DEPTH);
-        let algorithms = opts.algorithms.clone();
         let encryptor = opts.encryption.as_ref().map(|e| {
             let bound = crate::sealed::bound_to_blob(e, &id);
             Encryptor::new(&bound.key, bound.part)
         });
-        let writer = tokio::task::spawn_blocking(move || write_blob(file, path, rx, &algorithms, encryptor));
+        let writer = tokio::task::spawn_blocking(move || write_blob(file, path, rx, encryptor));
+        // Hashing (MD5 above all) runs on its own thread, beside encryption and writing:
+        // one upload uses two cores.
+        let (hash_tx, mut hash_rx) = mpsc::channel::<Arc<Vec<Bytes>>>(CHANNEL_DEPTH);
+        let algorithms = opts.algorithms.clone();
+        let hashing = tokio::task::spawn_blocking(move || {
+            let mut hasher = Hasher::new(&algorithms);
+            while let Some(chunks) = hash_rx.blocking_recv() {
+                for chunk in chunks.iter() {
+                    hasher.update(chunk);
+                }
+            }
+            hasher
+        });
 
-        let mut pending = BytesMut::with_capacity(WRITE_BUFFER);
-        pending.extend_from_slice(&head);
-        pending.extend_from_slice(&overflow);
+        // Chunks are passed on as they came, not copied into one buffer.
+        let mut pending: Vec<Bytes> = vec![head.freeze(), overflow];
+        let mut pending_len: usize = pending.iter().map(Bytes::len).sum();
+        let send = |chunks: Vec<Bytes>| {
+            let chunks = Arc::new(chunks);
+            let (tx, hash_tx) = (&tx, &hash_tx);
+            async move {
+                // Either thread failing ends the upload; the writer reports its own error.
+                tx.send(Msg::Data(Arc::clone(&chunks))).await.is_ok() && hash_tx.send(chunks).await.is_ok()
+            }
+        };
         let fed: Result<(), IngestError> = async {
             while let Some(chunk) = body.next().await {
                 let chunk = chunk?;
@@ -163,15 +185,16 @@ impl BlobStore {
                 if size > opts.max_size {
                     return Err(IngestError::TooLarge { max: opts.max_size });
                 }
-                pending.extend_from_slice(&chunk);
-                if pending.len() >= WRITE_BUFFER
-                    && tx.send(Msg::Data(pending.split().freeze())).await.is_err()
-                {
-                    // The writer stopped early; its own error is reported below.
-                    return Ok(());
+                pending_len += chunk.len();
+                pending.push(chunk);
+                if pending_len >= WRITE_BUFFER {
+                    pending_len = 0;
+                    if !send(std::mem::take(&mut pending)).await {
+                        return Ok(());
+                    }
                 }
             }
-            if !pending.is_empty() && tx.send(Msg::Data(pending.split().freeze())).await.is_err() {
+            if pending_len > 0 && !send(std::mem::take(&mut pending)).await {
                 return Ok(());
             }
             // Ignored error: a writer that already stopped reports its own failure.
@@ -180,10 +203,13 @@ impl BlobStore {
         }
         .await;
         drop(tx);
+        drop(hash_tx);
         let written = writer.await.map_err(io::Error::other)?;
+        let hasher = hashing.await.map_err(io::Error::other)?;
         match (fed, written) {
-            (Ok(()), Ok(Some(digests))) => {
-                debug_assert_eq!(digests.size, size);
+            (Ok(()), Ok(Some(stored))) => {
+                debug_assert_eq!(stored, size);
+                let digests = hasher.finish(size);
                 Ok(Ingested {
                     stored: Stored::Blob(id),
                     digests,
@@ -196,32 +222,36 @@ impl BlobStore {
     }
 }
 
-/// The writer thread: appends, hashes, and on `Commit` makes the file durable. Returns
-/// `None` (and removes the file) when the channel closes without a commit.
+/// The writer thread: encrypts and appends, and on `Commit` makes the file durable.
+/// Returns the bytes written (plaintext), or `None` (and removes the file) when the
+/// channel closes without a commit.
 fn write_blob(
     mut file: File,
     path: PathBuf,
     mut rx: mpsc::Receiver<Msg>,
-    algorithms: &[ChecksumAlgorithm],
     mut encryptor: Option<Encryptor>,
-) -> io::Result<Option<Digests>> {
-    let mut hasher = Hasher::new(algorithms);
+) -> io::Result<Option<u64>> {
     let mut size = 0u64;
     let mut sealed = Vec::new();
     let result = (|| {
         while let Some(msg) = rx.blocking_recv() {
             match msg {
-                Msg::Data(data) => {
-                    hasher.update(&data);
+                Msg::Data(chunks) => {
                     match &mut encryptor {
                         Some(e) => {
                             sealed.clear();
-                            e.push(&data, &mut sealed);
+                            for chunk in chunks.iter() {
+                                e.push(chunk, &mut sealed);
+                            }
                             file.write_all(&sealed)?;
                         }
-                        None => file.write_all(&data)?,
+                        None => {
+                            for chunk in chunks.iter() {
+                                file.write_all(chunk)?;
+                            }
+                        }
                     }
-                    size += data.len() as u64;
+                    size += chunks.iter().map(|c| c.len() as u64).sum::<u64>();
                 }
                 Msg::Commit => {
                     if let Some(e) = encryptor.take() {
@@ -242,7 +272,7 @@ fn write_blob(
         Ok(false)
     })();
     match result {
-        Ok(true) => Ok(Some(hasher.finish(size))),
+        Ok(true) => Ok(Some(size)),
         other => {
             drop(file);
             if let Err(e) = std::fs::remove_file(&path) {

@@ -2,17 +2,15 @@
 //! threads, trimmed to the requested range.
 
 use std::io;
-use std::sync::Arc;
+use std::os::unix::fs::FileExt as _;
 
 use bytes::Bytes;
 use coffer_meta::BlobId;
-use futures::StreamExt as _;
-use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 
 use crate::crypt::{self, CHUNK_SIZE, SecretKey};
-use crate::store::{BlobReader, BlobStore};
+use crate::store::{BlobReader, BlobStore, batched_reader};
 
-/// Chunks decrypted per read: 16 × 64 KiB = 1 MiB of plaintext per blocking-pool hop.
+/// Chunks read and decrypted per blocking-pool hop: 16 × 64 KiB = 1 MiB of plaintext.
 const CHUNKS_PER_READ: u64 = 16;
 
 /// The key and stream number a body was encrypted with.
@@ -81,62 +79,56 @@ impl BlobStore {
         len: u64,
     ) -> io::Result<BlobReader> {
         let enc = bound_to_blob(enc, id);
-        let enc = &enc;
         let path = self.path_of(id)?;
-        let mut file = tokio::fs::File::open(&path).await?;
-        let on_disk = file.metadata().await?.len();
-        if on_disk != crypt::encrypted_len(size) {
-            return Err(tampered(crypt::CryptError::Tampered("blob length")));
-        }
-        let mut header = [0u8; crypt::HEADER_LEN];
-        file.read_exact(&mut header).await?;
-        let header = crypt::check_header(&header).map_err(tampered)?;
-        if len == 0 {
+        let opened = tokio::task::spawn_blocking(move || -> io::Result<_> {
+            let file = std::fs::File::open(&path)?;
+            if file.metadata()?.len() != crypt::encrypted_len(size) {
+                return Err(tampered(crypt::CryptError::Tampered("blob length")));
+            }
+            let mut header = [0u8; crypt::HEADER_LEN];
+            file.read_exact_at(&mut header, 0)?;
+            let header = crypt::check_header(&header).map_err(tampered)?;
             if size == 0 {
                 // An empty body is one tag: authenticate it too.
                 let mut tag = [0u8; crypt::TAG_LEN];
-                file.read_exact(&mut tag).await?;
+                file.read_exact_at(&mut tag, crypt::HEADER_LEN as u64)?;
                 crypt::decrypt_chunks(&enc.key, enc.part, &header, 0, 0, &tag).map_err(tampered)?;
             }
+            Ok((file, header, enc))
+        });
+        let (file, header, enc) = opened.await.map_err(io::Error::other)??;
+        if len == 0 {
             return Ok(Box::pin(futures::stream::empty()));
         }
-        let (first, _, _) = crypt::chunk_span(size, start, len);
-        let last = (start + len - 1) / CHUNK_SIZE as u64;
-        let enc = Arc::new(enc.clone());
-        let state = (file, first, start, len);
-        let stream = futures::stream::try_unfold(state, move |(mut file, next, start, remaining)| {
-            let enc = enc.clone();
-            async move {
-                if remaining == 0 || next > last {
-                    return Ok(None);
+        let chunk = CHUNK_SIZE as u64;
+        let first = start / chunk;
+        let last = (start + len - 1) / chunk;
+        let end = start + len;
+        let batches = (first..=last)
+            .step_by(CHUNKS_PER_READ as usize)
+            .map(move |from| (from, (from + CHUNKS_PER_READ - 1).min(last)));
+        Ok(batched_reader(batches, move |(from, upto)| {
+            let plain_from = from * chunk;
+            let plain_to = ((upto + 1) * chunk).min(size);
+            let (_, offset, flen) = crypt::chunk_span(size, plain_from, plain_to - plain_from);
+            let mut buf = vec![0u8; usize::try_from(flen).map_err(io::Error::other)?];
+            file.read_exact_at(&mut buf, offset)?;
+            let spans = crypt::decrypt_in_place(&enc.key, enc.part, &header, size, from, &mut buf)
+                .map_err(tampered)?;
+            // Each chunk's plaintext is sent as a slice of the buffer it was decrypted in,
+            // trimmed to the range.
+            let buf = Bytes::from(buf);
+            let mut pieces = Vec::with_capacity(spans.len());
+            for (i, span) in spans.into_iter().enumerate() {
+                let at = plain_from + i as u64 * chunk;
+                let skip = usize::try_from(start.saturating_sub(at)).map_err(io::Error::other)?;
+                let keep = usize::try_from((end.min(at + span.len() as u64)).saturating_sub(at))
+                    .map_err(io::Error::other)?;
+                if keep > skip {
+                    pieces.push(buf.slice(span.start + skip..span.start + keep));
                 }
-                let upto = (next + CHUNKS_PER_READ - 1).min(last);
-                let (_, offset, flen) = crypt::chunk_span(
-                    size,
-                    next * CHUNK_SIZE as u64,
-                    ((upto + 1) * CHUNK_SIZE as u64).min(size) - next * CHUNK_SIZE as u64,
-                );
-                file.seek(io::SeekFrom::Start(offset)).await?;
-                let mut sealed = vec![0u8; usize::try_from(flen).map_err(io::Error::other)?];
-                file.read_exact(&mut sealed).await?;
-                let plain = tokio::task::spawn_blocking(move || {
-                    crypt::decrypt_chunks(&enc.key, enc.part, &header, size, next, &sealed).map_err(tampered)
-                })
-                .await
-                .map_err(io::Error::other)??;
-                let base = next * CHUNK_SIZE as u64;
-                let skip = usize::try_from(start.saturating_sub(base)).map_err(io::Error::other)?;
-                let take = usize::try_from(remaining)
-                    .unwrap_or(usize::MAX)
-                    .min(plain.len().saturating_sub(skip));
-                let piece = Bytes::copy_from_slice(&plain[skip..skip + take]);
-                let consumed = piece.len() as u64;
-                Ok(Some((
-                    piece,
-                    (file, upto + 1, start + consumed, remaining - consumed),
-                )))
             }
-        });
-        Ok(Box::pin(stream.boxed()))
+            Ok(pieces)
+        }))
     }
 }

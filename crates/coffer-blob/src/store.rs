@@ -3,18 +3,21 @@
 
 use std::fs::{self, File};
 use std::io;
+use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use coffer_meta::BlobId;
 use futures::Stream;
-use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
-use tokio_util::io::ReaderStream;
 
 /// Reads move in large buffers so a big GET costs few blocking-pool round trips.
-const READ_BUFFER: usize = 256 * 1024;
+const READ_BATCH: u64 = 1024 * 1024;
+/// Batches of one read in flight: the next is read (and decrypted) on the blocking pool
+/// while the current one is sent, so a large GET keeps both the disk and the socket busy.
+const READ_AHEAD: usize = 2;
 
 /// A stream of a blob's bytes.
 pub type BlobReader = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
@@ -77,12 +80,21 @@ impl BlobStore {
     /// Streams `len` bytes of blob `id` from `offset`.
     pub async fn read(&self, id: &BlobId, offset: u64, len: u64) -> io::Result<BlobReader> {
         let path = self.path_of(id)?;
-        let mut file = tokio::fs::File::open(&path).await?;
-        if offset > 0 {
-            file.seek(io::SeekFrom::Start(offset)).await?;
-        }
-        let reader = file.take(len);
-        Ok(Box::pin(ReaderStream::with_capacity(reader, READ_BUFFER)))
+        let file = Arc::new(
+            tokio::task::spawn_blocking(move || File::open(path))
+                .await
+                .map_err(io::Error::other)??,
+        );
+        let batches = (0..len.div_ceil(READ_BATCH)).map(move |i| {
+            let at = i * READ_BATCH;
+            (offset + at, READ_BATCH.min(len - at))
+        });
+        Ok(batched_reader(batches, move |(at, n)| {
+            let mut buf = vec![0u8; usize::try_from(n).map_err(io::Error::other)?];
+            // A file shorter than its metadata says is an error, never a short body.
+            file.read_exact_at(&mut buf, at)?;
+            Ok(vec![Bytes::from(buf)])
+        }))
     }
 
     /// Removes blob `id`. A blob already gone is not an error: deletion may race the GC.
@@ -142,4 +154,28 @@ fn walk_older_than(root: &Path, grace: Duration) -> io::Result<Vec<BlobId>> {
 /// its directory is).
 pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
     File::open(dir)?.sync_all()
+}
+
+/// Runs `work` for each batch on the blocking pool, [`READ_AHEAD`] at a time, and streams
+/// the pieces each returns, in order.
+pub(crate) fn batched_reader<B, F>(batches: impl Iterator<Item = B> + Send + 'static, work: F) -> BlobReader
+where
+    B: Send + 'static,
+    F: Fn(B) -> io::Result<Vec<Bytes>> + Send + Sync + 'static,
+{
+    use futures::{StreamExt as _, TryStreamExt as _};
+    let work = Arc::new(work);
+    let stream = futures::stream::iter(batches)
+        .map(move |batch| {
+            let work = Arc::clone(&work);
+            async move {
+                tokio::task::spawn_blocking(move || work(batch))
+                    .await
+                    .map_err(io::Error::other)?
+            }
+        })
+        .buffered(READ_AHEAD)
+        .map_ok(|pieces| futures::stream::iter(pieces.into_iter().map(Ok)))
+        .try_flatten();
+    Box::pin(stream)
 }
