@@ -1,7 +1,6 @@
 //! Streaming a request body into a durable blob (or into memory when it is small).
 
-use std::fs::File;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -14,6 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::crypt::Encryptor;
 use crate::digest::{ChecksumAlgorithm, Digests, Hasher};
+use crate::direct::BlobWriter;
 use crate::sealed::Encryption;
 use crate::store::{BlobStore, sync_dir};
 
@@ -144,7 +144,7 @@ impl BlobStore {
         };
 
         let store = self.clone();
-        let (id, path, file) = tokio::task::spawn_blocking(move || store.create())
+        let (id, path, file, direct) = tokio::task::spawn_blocking(move || store.create())
             .await
             .map_err(io::Error::other)??;
         let (tx, rx) = mpsc::channel::<Msg>(CHANNEL_DEPTH);
@@ -152,7 +152,14 @@ impl BlobStore {
             let bound = crate::sealed::bound_to_blob(e, &id);
             Encryptor::new(&bound.key, bound.part)
         });
-        let writer = tokio::task::spawn_blocking(move || write_blob(file, path, rx, encryptor));
+        let writer = tokio::task::spawn_blocking(move || {
+            write_blob(
+                BlobWriter::new(file, direct, 2 * WRITE_BUFFER),
+                path,
+                rx,
+                encryptor,
+            )
+        });
         // Hashing (MD5 above all) runs on its own thread, beside encryption and writing:
         // one upload uses two cores.
         let (hash_tx, mut hash_rx) = mpsc::channel::<Arc<Vec<Bytes>>>(CHANNEL_DEPTH);
@@ -226,39 +233,30 @@ impl BlobStore {
 /// Returns the bytes written (plaintext), or `None` (and removes the file) when the
 /// channel closes without a commit.
 fn write_blob(
-    mut file: File,
+    mut writer: BlobWriter,
     path: PathBuf,
     mut rx: mpsc::Receiver<Msg>,
     mut encryptor: Option<Encryptor>,
 ) -> io::Result<Option<u64>> {
     let mut size = 0u64;
-    let mut sealed = Vec::new();
     let result = (|| {
         while let Some(msg) = rx.blocking_recv() {
             match msg {
                 Msg::Data(chunks) => {
-                    match &mut encryptor {
-                        Some(e) => {
-                            sealed.clear();
-                            for chunk in chunks.iter() {
-                                e.push(chunk, &mut sealed);
-                            }
-                            file.write_all(&sealed)?;
+                    for chunk in chunks.iter() {
+                        match &mut encryptor {
+                            Some(e) => e.push(chunk, writer.buffer()),
+                            None => writer.buffer().extend_from_slice(chunk),
                         }
-                        None => {
-                            for chunk in chunks.iter() {
-                                file.write_all(chunk)?;
-                            }
-                        }
+                        size += chunk.len() as u64;
                     }
-                    size += chunks.iter().map(|c| c.len() as u64).sum::<u64>();
+                    writer.flush()?;
                 }
                 Msg::Commit => {
                     if let Some(e) = encryptor.take() {
-                        sealed.clear();
-                        e.finish(&mut sealed);
-                        file.write_all(&sealed)?;
+                        e.finish(writer.buffer());
                     }
+                    let file = writer.finish()?;
                     // The data must be on stable storage before any metadata points at it.
                     file.sync_all()?;
                     // And the file's directory entry, or a crash could lose the name.
@@ -274,7 +272,6 @@ fn write_blob(
     match result {
         Ok(true) => Ok(Some(size)),
         other => {
-            drop(file);
             if let Err(e) = std::fs::remove_file(&path) {
                 tracing::warn!(path = %path.display(), error = %e, "could not remove an abandoned blob; the GC will");
             }

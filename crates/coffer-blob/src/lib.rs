@@ -18,6 +18,7 @@
 
 pub mod crypt;
 mod digest;
+mod direct;
 mod ingest;
 mod multipart_checksum;
 mod sealed;

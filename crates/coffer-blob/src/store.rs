@@ -59,7 +59,8 @@ impl BlobStore {
 
     /// Creates a new empty blob file and its fan-out directories (made durable at once, so
     /// the later fsync of the file's own directory is enough).
-    pub(crate) fn create(&self) -> io::Result<(BlobId, PathBuf, File)> {
+    /// The flag says whether the file was opened with `O_DIRECT` (see `direct.rs`).
+    pub(crate) fn create(&self) -> io::Result<(BlobId, PathBuf, File, bool)> {
         let id = BlobId(uuid::Uuid::new_v4().simple().to_string());
         let path = self.path_of(&id)?;
         let dir = path
@@ -73,8 +74,8 @@ impl BlobStore {
             sync_dir(mid)?;
             sync_dir(&self.root)?;
         }
-        let file = fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
-        Ok((id, path, file))
+        let (file, direct) = crate::direct::create_new(&path)?;
+        Ok((id, path, file, direct))
     }
 
     /// Streams `len` bytes of blob `id` from `offset`.
