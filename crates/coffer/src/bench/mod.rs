@@ -83,6 +83,10 @@ pub struct BenchArgs {
     #[arg(long, default_value_t = 32, value_name = "N")]
     pub concurrency: usize,
 
+    /// Requests in flight while writing the objects a workload reads [default: --concurrency].
+    #[arg(long, value_name = "N")]
+    pub prepare_concurrency: Option<usize>,
+
     /// Length of the timed phase (15s, 2m, 500ms).
     #[arg(long, value_parser = parse_duration, default_value = "15s", value_name = "TIME")]
     pub duration: Duration,
@@ -134,8 +138,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .clone()
         .or_else(|| env(&["AWS_SECRET_ACCESS_KEY", "COFFER_ROOT_SECRET_KEY"]))
         .context("pass --secret-key (or set AWS_SECRET_ACCESS_KEY)")?;
-    if args.concurrency == 0 {
-        anyhow::bail!("--concurrency must be at least 1");
+    if args.concurrency == 0 || args.prepare_concurrency == Some(0) {
+        anyhow::bail!("--concurrency and --prepare-concurrency must be at least 1");
     }
     let mix = workload::Mix::parse(&args.mix).map_err(anyhow::Error::msg)?;
     let s3 = client::S3::new(
@@ -143,7 +147,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         &access_key,
         &secret_key,
         &args.region,
-        args.concurrency,
+        args.concurrency.max(args.prepare_concurrency.unwrap_or(0)),
     )?;
     ops::create_bucket(&s3, &args.bucket)
         .await
