@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use coffer_meta::BlobId;
+use coffer_meta::{BlobId, Durability};
 use futures::Stream;
 use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
 use tokio_util::io::ReaderStream;
@@ -23,17 +23,32 @@ pub type BlobReader = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
 #[derive(Clone, Debug)]
 pub struct BlobStore {
     root: PathBuf,
+    durability: Durability,
 }
 
 impl BlobStore {
-    /// Opens (creating if needed) the blob directory `root`.
+    /// Opens (creating if needed) the blob directory `root`; every write is fsynced.
     pub fn open(root: impl Into<PathBuf>) -> io::Result<Self> {
+        Self::open_with(root, Durability::Fsync)
+    }
+
+    /// Opens (creating if needed) the blob directory `root`. With
+    /// [`Durability::NoFsync`] no file or directory is ever fsynced: a blob is complete
+    /// in the page cache when [`BlobStore::ingest`] returns, not on stable storage.
+    pub fn open_with(root: impl Into<PathBuf>, durability: Durability) -> io::Result<Self> {
         let root = root.into();
-        fs::create_dir_all(&root)?;
-        if let Some(parent) = root.parent() {
-            sync_dir(parent)?;
+        let store = Self { root, durability };
+        fs::create_dir_all(&store.root)?;
+        if let Some(parent) = store.root.parent() {
+            store.sync_dir(parent)?;
         }
-        Ok(Self { root })
+        Ok(store)
+    }
+
+    /// Whether writes are fsynced.
+    #[must_use]
+    pub fn durability(&self) -> Durability {
+        self.durability
     }
 
     /// The directory blobs live under.
@@ -67,8 +82,8 @@ impl BlobStore {
             let mid = dir
                 .parent()
                 .ok_or_else(|| io::Error::other("blob dir has no parent"))?;
-            sync_dir(mid)?;
-            sync_dir(&self.root)?;
+            self.sync_dir(mid)?;
+            self.sync_dir(&self.root)?;
         }
         let file = fs::OpenOptions::new().write(true).create_new(true).open(&path)?;
         Ok((id, path, file))
@@ -138,8 +153,13 @@ fn walk_older_than(root: &Path, grace: Duration) -> io::Result<Vec<BlobId>> {
     Ok(out)
 }
 
-/// Makes a directory's entries durable (a created or renamed file is only durable once
-/// its directory is).
-pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
+impl BlobStore {
+    /// Makes a directory's entries durable (a created or renamed file is only durable
+    /// once its directory is). Does nothing under [`Durability::NoFsync`].
+    pub(crate) fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        if self.durability.fsyncs() {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
 }
