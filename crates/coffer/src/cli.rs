@@ -133,7 +133,7 @@ pub struct ServeArgs {
     pub allow_sse_c_over_http: bool,
 
     /// TOML file with any of the keys: address, data-dir, region, domain, master-key-file,
-    /// allow-sse-c-over-http, inline-threshold, gc-grace-secs.
+    /// allow-sse-c-over-http, inline-threshold, gc-grace-secs, no-fsync.
     #[arg(long, env = "COFFER_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -146,4 +146,12 @@ pub struct ServeArgs {
     /// the longest time between a write's last byte and its commit [default: 3600].
     #[arg(long, env = "COFFER_GC_GRACE_SECS", value_name = "SECONDS")]
     pub gc_grace_secs: Option<u64>,
+
+    /// UNSAFE, for benchmarks and scratch data only: never fsync on the write path (blob
+    /// files and their directories are not fsynced; SQLite runs with synchronous=OFF
+    /// instead of FULL). Writes are acknowledged once the OS has them, so a power failure
+    /// or an OS crash can lose acknowledged writes and can corrupt the metadata database.
+    /// A killed Coffer process alone loses nothing: the data is in the OS page cache.
+    #[arg(long, env = "COFFER_NO_FSYNC")]
+    pub no_fsync: bool,
 }

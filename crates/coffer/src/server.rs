@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use bytes::Bytes;
 use coffer_blob::BlobStore;
 use coffer_core::{Store, StoreConfig};
+use coffer_meta::Durability;
 use coffer_meta_sqlite::SqliteMetaStore;
 use coffer_s3::{EndpointConfig, ResponseBody, S3Endpoint};
 use http_body_util::{BodyExt as _, Full};
@@ -78,9 +79,10 @@ pub fn open_store(config: &ServeConfig) -> anyhow::Result<(Store, KeyOrigin)> {
     let (keyring, key_origin) =
         master_key::load_or_create(&config.data_dir, config.master_key_file.as_deref())?;
     let meta_path = config.data_dir.join("meta.sqlite");
-    let meta = SqliteMetaStore::open(&meta_path)
+    let meta = SqliteMetaStore::open_with(&meta_path, config.durability)
         .with_context(|| format!("cannot open the metadata database {}", meta_path.display()))?;
-    let blobs = BlobStore::open(config.data_dir.join("blobs")).context("cannot open the blob directory")?;
+    let blobs = BlobStore::open_with(config.data_dir.join("blobs"), config.durability)
+        .context("cannot open the blob directory")?;
     let store_config = StoreConfig {
         inline_threshold: config.inline_threshold,
         gc_grace: config.gc_grace,
@@ -128,6 +130,12 @@ async fn shutdown_signal() {
 }
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    if config.durability == Durability::NoFsync {
+        tracing::warn!(
+            "--no-fsync: nothing on the write path is fsynced; a power failure or OS crash can \
+             lose acknowledged writes and corrupt the metadata database (benchmarks and scratch data only)"
+        );
+    }
     datadir::prepare(&config.data_dir)?;
     let _lock = datadir::lock(&config.data_dir)?;
     let (store, key_origin) = open_store(&config)?;
