@@ -133,7 +133,7 @@ pub struct ServeArgs {
     pub allow_sse_c_over_http: bool,
 
     /// TOML file with any of the keys: address, data-dir, region, domain, master-key-file,
-    /// allow-sse-c-over-http, inline-threshold, gc-grace-secs, no-fsync.
+    /// allow-sse-c-over-http, inline-threshold, gc-grace-secs, no-fsync, no-encryption.
     #[arg(long, env = "COFFER_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -154,4 +154,13 @@ pub struct ServeArgs {
     /// A killed Coffer process alone loses nothing: the data is in the OS page cache.
     #[arg(long, env = "COFFER_NO_FSYNC")]
     pub no_fsync: bool,
+
+    /// For benchmarks and scratch data: store a new object in plaintext when its request
+    /// names no encryption (no x-amz-server-side-encryption header, no SSE-C key) and its
+    /// bucket has no default-encryption configuration; it is answered without
+    /// x-amz-server-side-encryption, as by an S3 server without default encryption.
+    /// Explicit SSE-S3, SSE-KMS and SSE-C requests and bucket configurations still
+    /// encrypt, and objects already stored read as before (the master key is still used).
+    #[arg(long, env = "COFFER_NO_ENCRYPTION")]
+    pub no_encryption: bool,
 }

@@ -30,6 +30,8 @@ struct FileConfig {
     gc_grace_secs: Option<u64>,
     #[serde(alias = "no_fsync")]
     no_fsync: Option<bool>,
+    #[serde(alias = "no_encryption")]
+    no_encryption: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -64,6 +66,9 @@ pub struct ServeConfig {
     pub gc_grace: Duration,
     /// `Fsync` unless `--no-fsync`: then nothing on the write path is fsynced.
     pub durability: Durability,
+    /// Encrypt objects that name no encryption (SSE-S3 by default); off with
+    /// `--no-encryption`.
+    pub sse_s3_by_default: bool,
 }
 
 impl ServeConfig {
@@ -106,6 +111,7 @@ impl ServeConfig {
             } else {
                 Durability::Fsync
             },
+            sse_s3_by_default: !(args.no_encryption || file.no_encryption.unwrap_or(false)),
         })
     }
 }
@@ -115,7 +121,7 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| {
         format!(
-            "{} is not a valid config file (allowed keys: address, data-dir, region, domain, master-key-file, allow-sse-c-over-http, inline-threshold, gc-grace-secs, no-fsync)",
+            "{} is not a valid config file (allowed keys: address, data-dir, region, domain, master-key-file, allow-sse-c-over-http, inline-threshold, gc-grace-secs, no-fsync, no-encryption)",
             path.display()
         )
     })
@@ -138,6 +144,7 @@ mod tests {
             inline_threshold: None,
             gc_grace_secs: None,
             no_fsync: false,
+            no_encryption: false,
         }
     }
 
@@ -194,6 +201,37 @@ mod tests {
         .unwrap();
         assert_eq!(c.durability, Durability::NoFsync);
         let c = ServeConfig::resolve(parse_serve(&["--no-fsync"])).unwrap();
+        assert_eq!(c.durability, Durability::NoFsync);
+    }
+
+    #[test]
+    fn no_encryption_from_file_or_flag_and_off_by_default() {
+        let c = ServeConfig::resolve(args(None, None)).unwrap();
+        assert!(c.sse_s3_by_default);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        for text in ["no-encryption = true\n", "no_encryption = true\n"] {
+            std::fs::write(&path, text).unwrap();
+            let c = ServeConfig::resolve(args(Some(path.clone()), None)).unwrap();
+            assert!(!c.sse_s3_by_default, "{text}");
+            assert_eq!(c.durability, Durability::Fsync, "the switches are independent");
+        }
+        std::fs::write(&path, "no-encryption = false\n").unwrap();
+        let c = ServeConfig::resolve(args(Some(path.clone()), None)).unwrap();
+        assert!(c.sse_s3_by_default);
+        let c = ServeConfig::resolve(ServeArgs {
+            no_encryption: true,
+            ..args(Some(path.clone()), None)
+        })
+        .unwrap();
+        assert!(!c.sse_s3_by_default);
+        let c = ServeConfig::resolve(parse_serve(&["--no-encryption"])).unwrap();
+        assert!(!c.sse_s3_by_default);
+        assert_eq!(c.durability, Durability::Fsync);
+
+        std::fs::write(&path, "no-encryption = true\nno-fsync = true\n").unwrap();
+        let c = ServeConfig::resolve(args(Some(path), None)).unwrap();
+        assert!(!c.sse_s3_by_default);
         assert_eq!(c.durability, Durability::NoFsync);
     }
 
