@@ -15,7 +15,7 @@ use crate::crypt::Encryptor;
 use crate::digest::{ChecksumAlgorithm, Digests, Hasher};
 use crate::direct::BlobWriter;
 use crate::sealed::Encryption;
-use crate::store::{BlobStore, sync_dir};
+use crate::store::BlobStore;
 
 /// Writes move in large buffers: fewer syscalls and channel hops per byte.
 const WRITE_BUFFER: usize = 1024 * 1024;
@@ -79,7 +79,7 @@ pub struct IngestOptions {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stored {
     Inline(Bytes),
-    /// A complete, fsynced blob file.
+    /// A complete blob file, fsynced unless the store is `NoFsync`.
     Blob(BlobId),
 }
 
@@ -152,8 +152,10 @@ impl BlobStore {
             let bound = crate::sealed::bound_to_blob(e, &id);
             Encryptor::new(&bound.key, bound.part)
         });
+        let store = self.clone();
         let writer = tokio::task::spawn_blocking(move || {
             write_blob(
+                &store,
                 BlobWriter::new(file, direct, 2 * WRITE_BUFFER),
                 path,
                 rx,
@@ -229,10 +231,11 @@ impl BlobStore {
     }
 }
 
-/// The writer thread: encrypts and appends, and on `Commit` makes the file durable.
-/// Returns the bytes written (plaintext), or `None` (and removes the file) when the
-/// channel closes without a commit.
+/// The writer thread: encrypts and appends, and on `Commit` makes the file durable
+/// (unless the store is [`coffer_meta::Durability::NoFsync`]). Returns the bytes written
+/// (plaintext), or `None` (and removes the file) when the channel closes without a commit.
 fn write_blob(
+    store: &BlobStore,
     mut writer: BlobWriter,
     path: PathBuf,
     mut rx: mpsc::Receiver<Msg>,
@@ -258,10 +261,13 @@ fn write_blob(
                     }
                     let file = writer.finish()?;
                     // The data must be on stable storage before any metadata points at it.
-                    file.sync_all()?;
+                    // (Not under NoFsync: the operator traded that away for speed.)
+                    if store.durability().fsyncs() {
+                        file.sync_all()?;
+                    }
                     // And the file's directory entry, or a crash could lose the name.
                     if let Some(dir) = path.parent() {
-                        sync_dir(dir)?;
+                        store.sync_dir(dir)?;
                     }
                     return Ok(true);
                 }
@@ -340,6 +346,24 @@ mod tests {
         assert_eq!(read_all(&store, id, data.len() as u64).await, data);
         let mut tail = store.read(id, 2_999_990, 10).await.unwrap();
         assert_eq!(tail.next().await.unwrap().unwrap().as_ref(), &data[2_999_990..]);
+    }
+
+    #[tokio::test]
+    async fn no_fsync_store_writes_the_same_blobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::open_with(dir.path().join("blobs"), coffer_meta::Durability::NoFsync).unwrap();
+        assert_eq!(store.durability(), coffer_meta::Durability::NoFsync);
+        let data: Vec<u8> = (0..2_500_000u32).map(|i| (i % 253) as u8).collect();
+        let chunks = data
+            .chunks(100_000)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let got = store.ingest(body(chunks), &opts(1024)).await.unwrap();
+        let Stored::Blob(id) = &got.stored else {
+            panic!("expected a blob")
+        };
+        assert_eq!(got.digests.size, data.len() as u64);
+        assert_eq!(read_all(&store, id, data.len() as u64).await, data);
     }
 
     #[tokio::test]

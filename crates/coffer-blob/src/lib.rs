@@ -6,10 +6,12 @@
 //! and fsynced, file and directory, before [`BlobStore::ingest`] returns: only then may the
 //! caller commit metadata that makes the blob visible. Bodies smaller than the inline
 //! threshold never touch a file; they come back in memory to be stored in the metadata
-//! row (one durable write instead of three).
+//! row (one durable write instead of three). A store opened with
+//! [`coffer_meta::Durability::NoFsync`] (benchmarks, scratch data) skips every fsync.
 //!
 //! Invariants:
-//! - A blob id is returned only for a complete, fsynced file.
+//! - A blob id is returned only for a complete, fsynced file (complete but only in the
+//!   page cache under `NoFsync`).
 //! - A failed or abandoned write removes its file; a crash may leave one behind, which
 //!   the garbage collector removes once it is unreferenced and older than its grace
 //!   period.

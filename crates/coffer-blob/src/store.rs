@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use coffer_meta::BlobId;
+use coffer_meta::{BlobId, Durability};
 use futures::Stream;
 
 /// Reads move in large buffers so a big GET costs few blocking-pool round trips.
@@ -26,17 +26,32 @@ pub type BlobReader = Pin<Box<dyn Stream<Item = io::Result<Bytes>> + Send>>;
 #[derive(Clone, Debug)]
 pub struct BlobStore {
     root: PathBuf,
+    durability: Durability,
 }
 
 impl BlobStore {
-    /// Opens (creating if needed) the blob directory `root`.
+    /// Opens (creating if needed) the blob directory `root`; every write is fsynced.
     pub fn open(root: impl Into<PathBuf>) -> io::Result<Self> {
+        Self::open_with(root, Durability::Fsync)
+    }
+
+    /// Opens (creating if needed) the blob directory `root`. With
+    /// [`Durability::NoFsync`] no file or directory is ever fsynced: a blob is complete
+    /// in the page cache when [`BlobStore::ingest`] returns, not on stable storage.
+    pub fn open_with(root: impl Into<PathBuf>, durability: Durability) -> io::Result<Self> {
         let root = root.into();
-        fs::create_dir_all(&root)?;
-        if let Some(parent) = root.parent() {
-            sync_dir(parent)?;
+        let store = Self { root, durability };
+        fs::create_dir_all(&store.root)?;
+        if let Some(parent) = store.root.parent() {
+            store.sync_dir(parent)?;
         }
-        Ok(Self { root })
+        Ok(store)
+    }
+
+    /// Whether writes are fsynced.
+    #[must_use]
+    pub fn durability(&self) -> Durability {
+        self.durability
     }
 
     /// The directory blobs live under.
@@ -71,8 +86,8 @@ impl BlobStore {
             let mid = dir
                 .parent()
                 .ok_or_else(|| io::Error::other("blob dir has no parent"))?;
-            sync_dir(mid)?;
-            sync_dir(&self.root)?;
+            self.sync_dir(mid)?;
+            self.sync_dir(&self.root)?;
         }
         let (file, direct) = crate::direct::create_new(&path)?;
         Ok((id, path, file, direct))
@@ -151,10 +166,15 @@ fn walk_older_than(root: &Path, grace: Duration) -> io::Result<Vec<BlobId>> {
     Ok(out)
 }
 
-/// Makes a directory's entries durable (a created or renamed file is only durable once
-/// its directory is).
-pub(crate) fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
+impl BlobStore {
+    /// Makes a directory's entries durable (a created or renamed file is only durable
+    /// once its directory is). Does nothing under [`Durability::NoFsync`].
+    pub(crate) fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        if self.durability.fsyncs() {
+            File::open(dir)?.sync_all()?;
+        }
+        Ok(())
+    }
 }
 
 /// Runs `work` for each batch on the blocking pool, [`READ_AHEAD`] at a time, and streams

@@ -1,6 +1,7 @@
-//! A bucket's default encryption (Put/Get/DeleteBucketEncryption). Every object is
-//! encrypted with SSE-S3 whatever it says; the setting records what the client chose, and
-//! will pick the KMS key once SSE-KMS exists.
+//! A bucket's default encryption (Put/Get/DeleteBucketEncryption): what a write that
+//! names no encryption gets. A bucket without a configuration defaults to SSE-S3, as on
+//! AWS, unless the store runs with `sse_s3_by_default` off: then it has no default and
+//! such writes are stored in plaintext.
 
 use serde::{Deserialize, Serialize};
 
@@ -59,16 +60,19 @@ impl Store {
         Ok(self.meta.put_bucket_setting(bucket, SETTING, Some(doc)).await?)
     }
 
-    /// A bucket's default encryption: its configuration, or SSE-S3.
-    pub async fn bucket_encryption(&self, bucket: &str) -> CoreResult<BucketEncryption> {
+    /// A bucket's default encryption: its configuration, or else SSE-S3, or `None` (no
+    /// default encryption) when the store's `sse_s3_by_default` is off.
+    pub async fn bucket_encryption(&self, bucket: &str) -> CoreResult<Option<BucketEncryption>> {
         match self.meta.get_bucket_setting(bucket, SETTING).await? {
             Some(doc) => serde_json::from_str(&doc)
+                .map(Some)
                 .map_err(|e| CoreError::Internal(format!("stored encryption setting of {bucket}: {e}"))),
-            None => Ok(BucketEncryption::default()),
+            None => Ok(self.config.sse_s3_by_default.then(BucketEncryption::default)),
         }
     }
 
-    /// Removes a bucket's configuration; it is back to SSE-S3.
+    /// Removes a bucket's configuration; it is back to the store's default (SSE-S3, or
+    /// none when `sse_s3_by_default` is off).
     pub async fn delete_bucket_encryption(&self, bucket: &str) -> CoreResult<()> {
         Ok(self.meta.put_bucket_setting(bucket, SETTING, None).await?)
     }

@@ -70,6 +70,12 @@ pub struct StoreConfig {
     /// Blobs younger than this are never collected. Default one hour: longer than any
     /// write stays between its last byte and its commit.
     pub gc_grace: Duration,
+    /// Whether a write that names no encryption, into a bucket without a
+    /// default-encryption configuration, is encrypted with SSE-S3. Default true, as AWS
+    /// does since 2023. False (`--no-encryption`, for like-for-like benchmarks): such
+    /// objects are stored in plaintext and the bucket reports no default encryption;
+    /// explicit SSE requests and bucket configurations still encrypt.
+    pub sse_s3_by_default: bool,
 }
 
 impl Default for StoreConfig {
@@ -80,6 +86,7 @@ impl Default for StoreConfig {
             region: "us-east-1".to_owned(),
             min_part_size: 5 * 1024 * 1024,
             gc_grace: Duration::from_secs(3600),
+            sse_s3_by_default: true,
         }
     }
 }
@@ -90,7 +97,8 @@ pub struct Store {
     meta: Arc<dyn MetaStore>,
     blobs: BlobStore,
     config: StoreConfig,
-    /// Master keys: with them every new object is encrypted at rest (SSE-S3).
+    /// Master keys: with them new objects are encrypted at rest (SSE-S3), every one of
+    /// them unless `config.sse_s3_by_default` is off.
     keyring: Option<Arc<Keyring>>,
 }
 
@@ -106,23 +114,26 @@ impl Store {
         }
     }
 
-    /// Encrypts every new object at rest under data keys sealed by `keyring`.
+    /// Encrypts new objects at rest under data keys sealed by `keyring` (every one, unless
+    /// `sse_s3_by_default` is off), and reads the objects it sealed.
     #[must_use]
     pub fn with_keyring(mut self, keyring: Keyring) -> Self {
         self.keyring = Some(Arc::new(keyring));
         self
     }
 
-    /// Whether new objects are encrypted at rest.
+    /// Whether new objects that name no encryption are encrypted at rest (in a bucket
+    /// without a default-encryption configuration).
     #[must_use]
     pub fn encrypts(&self) -> bool {
-        self.keyring.is_some()
+        self.keyring.is_some() && self.config.sse_s3_by_default
     }
 
     /// A data key and SSE record for a new object: sealed by the customer's key (SSE-C),
     /// or by a KMS key (SSE-KMS), or else by the master key when encryption is on.
     /// Without SSE headers, the bucket's default encryption decides (SSE-KMS when it
-    /// names `aws:kms`).
+    /// names `aws:kms`; none, so plaintext, when the bucket has no configuration and
+    /// `sse_s3_by_default` is off).
     async fn new_sse(
         &self,
         bucket: &str,
@@ -135,14 +146,14 @@ impl Store {
             (None, Some(kms::RequestedSse::S3)) => {
                 self.keyring.as_deref().map(Keyring::new_data_key).transpose()
             }
-            (None, None) => {
-                let default = self.bucket_encryption(bucket).await?;
-                if default.algorithm == kms::SSE_KMS {
+            (None, None) => match self.bucket_encryption(bucket).await? {
+                Some(default) if default.algorithm == kms::SSE_KMS => {
                     let key_id = default.kms_key_id.as_deref().unwrap_or(kms::DEFAULT_KEY);
-                    return Ok(Some(self.kms_data_key(key_id).await?));
+                    Ok(Some(self.kms_data_key(key_id).await?))
                 }
-                self.keyring.as_deref().map(Keyring::new_data_key).transpose()
-            }
+                Some(_) => self.keyring.as_deref().map(Keyring::new_data_key).transpose(),
+                None => Ok(None),
+            },
         }
     }
 

@@ -7,7 +7,9 @@
 //! Invariants:
 //! - Keys are stored as BLOBs of their UTF-8 bytes, so SQL order is memcmp: S3's order.
 //! - `synchronous=FULL`: a write is acknowledged only after its COMMIT reached stable
-//!   storage.
+//!   storage. Opened with [`Durability::NoFsync`] (benchmarks, scratch data) it is
+//!   `synchronous=OFF` instead: still WAL, still safe against a process kill, but an OS
+//!   crash or power failure can lose acknowledged writes or corrupt the database.
 //! - Exactly one connection writes; at most one row per key has `is_latest = 1`.
 //! - The data model is plain relational SQL so the PostgreSQL backend can share it.
 //!
@@ -32,8 +34,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use coffer_meta::{
-    BlobId, BucketRecord, KmsKeyRecord, ListPage, ListQuery, MetaError, MetaStore, MetaTarget, ObjectMeta,
-    ObjectVersion, PartRecord, SseParams, UploadQuery, UploadRecord, WriteCondition,
+    BlobId, BucketRecord, Durability, KmsKeyRecord, ListPage, ListQuery, MetaError, MetaStore, MetaTarget,
+    ObjectMeta, ObjectVersion, PartRecord, SseParams, UploadQuery, UploadRecord, WriteCondition,
 };
 
 use crate::read::ReadPool;
@@ -59,7 +61,13 @@ impl SqliteMetaStore {
     ///
     /// Blocking (file I/O and migrations): call it at startup or from a blocking thread.
     pub fn open(path: &Path) -> Result<Self, MetaError> {
-        let mut conn = schema::open_writer(path)?;
+        Self::open_with(path, Durability::Fsync)
+    }
+
+    /// [`SqliteMetaStore::open`] with a choice of durability: [`Durability::NoFsync`]
+    /// commits without any fsync (`synchronous=OFF`).
+    pub fn open_with(path: &Path, durability: Durability) -> Result<Self, MetaError> {
+        let mut conn = schema::open_writer(path, durability)?;
         schema::migrate(&mut conn)?;
         let writer = Writer::start(conn)?;
         Ok(Self {

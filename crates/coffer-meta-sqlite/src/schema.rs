@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use coffer_meta::MetaError;
+use coffer_meta::{Durability, MetaError};
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OpenFlags, params};
 
@@ -29,7 +29,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
 pub const SCHEMA_VERSION: i64 = 3;
 
 /// Opens (creating if needed) the read-write connection the writer thread owns.
-pub(crate) fn open_writer(path: &Path) -> Result<Connection, MetaError> {
+pub(crate) fn open_writer(path: &Path, durability: Durability) -> Result<Connection, MetaError> {
     let conn = Connection::open(path).map_err(db)?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(db)?;
     // WAL: readers see a consistent snapshot and never block the writer.
@@ -42,7 +42,13 @@ pub(crate) fn open_writer(path: &Path) -> Result<Connection, MetaError> {
         )));
     }
     // FULL: every COMMIT fsyncs the WAL, so an acknowledged write survives power loss.
-    conn.pragma_update(None, "synchronous", "FULL").map_err(db)?;
+    // OFF (benchmarks only): no fsync at all; a COMMIT survives a process kill (the OS
+    // has the pages) but not an OS crash or power failure.
+    let synchronous = match durability {
+        Durability::Fsync => "FULL",
+        Durability::NoFsync => "OFF",
+    };
+    conn.pragma_update(None, "synchronous", synchronous).map_err(db)?;
     conn.pragma_update(None, "foreign_keys", "ON").map_err(db)?;
     Ok(conn)
 }
@@ -111,6 +117,25 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    #[test]
+    fn durability_sets_synchronous() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("meta.db");
+        // PRAGMA synchronous: 0 = OFF, 2 = FULL. It is per connection, so it is read on
+        // the connection that was opened.
+        for (durability, expected) in [(Durability::Fsync, 2), (Durability::NoFsync, 0)] {
+            let conn = open_writer(&path, durability).unwrap();
+            let got: i64 = conn
+                .pragma_query_value(None, "synchronous", |r| r.get(0))
+                .unwrap();
+            assert_eq!(got, expected, "{durability:?}");
+            let mode: String = conn
+                .pragma_query_value(None, "journal_mode", |r| r.get(0))
+                .unwrap();
+            assert_eq!(mode, "wal", "{durability:?} keeps WAL");
+        }
+    }
 
     #[test]
     fn migrations_are_numbered_in_order() {

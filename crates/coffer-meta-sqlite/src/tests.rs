@@ -8,7 +8,7 @@ use crate::{read, schema};
 
 fn migrated() -> (tempfile::TempDir, Connection) {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = schema::open_writer(&dir.path().join("meta.db")).unwrap();
+    let mut conn = schema::open_writer(&dir.path().join("meta.db"), coffer_meta::Durability::Fsync).unwrap();
     schema::migrate(&mut conn).unwrap();
     (dir, conn)
 }

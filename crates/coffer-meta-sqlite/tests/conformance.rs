@@ -49,3 +49,13 @@ async fn run_all_on_one_store() {
     let (_dir, store) = fresh();
     conformance::run_all(&store).await;
 }
+
+/// `synchronous=OFF` (`--no-fsync`) changes when a commit reaches the disk, not what it
+/// does: the whole suite passes on it too.
+#[tokio::test(flavor = "multi_thread")]
+async fn run_all_without_fsync() {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        SqliteMetaStore::open_with(&dir.path().join("meta.db"), coffer_meta::Durability::NoFsync).unwrap();
+    conformance::run_all(&store).await;
+}

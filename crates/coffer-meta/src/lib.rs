@@ -12,10 +12,12 @@
 //!
 //! Invariants every backend keeps:
 //! - Keys compare as raw UTF-8 bytes (memcmp), which is S3's listing order.
-//! - A write that returns `Ok` is durable (on stable storage) when it returns.
+//! - A write that returns `Ok` is durable (on stable storage) when it returns, unless
+//!   the backend was opened with [`Durability::NoFsync`].
 //! - Blob ids handed back as "released" are no longer referenced by any row; the
 //!   caller may delete them.
 
+mod durability;
 mod error;
 mod records;
 mod store;
@@ -24,6 +26,7 @@ pub mod listing;
 
 pub mod conformance;
 
+pub use durability::Durability;
 pub use error::MetaError;
 pub use records::*;
 pub use store::MetaStore;

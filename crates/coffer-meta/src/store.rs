@@ -9,9 +9,10 @@ use crate::{
 
 /// Coffer's metadata operations.
 ///
-/// Every write is atomic and durable when it returns `Ok`. Writes that make blobs
-/// unreferenced return their ids ("released"); the caller deletes those files after the
-/// call returns, and the garbage collector catches any it did not get to.
+/// Every write is atomic and durable when it returns `Ok` (durable only against a process
+/// kill when the backend was opened with [`crate::Durability::NoFsync`]). Writes that
+/// make blobs unreferenced return their ids ("released"); the caller deletes those files
+/// after the call returns, and the garbage collector catches any it did not get to.
 #[async_trait]
 pub trait MetaStore: Send + Sync + 'static {
     /// Creates a bucket. `BucketExists` if the name is taken.

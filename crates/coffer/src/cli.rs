@@ -142,7 +142,7 @@ pub struct ServeArgs {
     pub allow_sse_c_over_http: bool,
 
     /// TOML file with any of the keys: address, data-dir, region, domain, master-key-file,
-    /// allow-sse-c-over-http, inline-threshold, gc-grace-secs.
+    /// allow-sse-c-over-http, inline-threshold, gc-grace-secs, no-fsync, no-encryption.
     #[arg(long, env = "COFFER_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -155,4 +155,21 @@ pub struct ServeArgs {
     /// the longest time between a write's last byte and its commit [default: 3600].
     #[arg(long, env = "COFFER_GC_GRACE_SECS", value_name = "SECONDS")]
     pub gc_grace_secs: Option<u64>,
+
+    /// UNSAFE, for benchmarks and scratch data only: never fsync on the write path (blob
+    /// files and their directories are not fsynced; SQLite runs with synchronous=OFF
+    /// instead of FULL). Writes are acknowledged once the OS has them, so a power failure
+    /// or an OS crash can lose acknowledged writes and can corrupt the metadata database.
+    /// A killed Coffer process alone loses nothing: the data is in the OS page cache.
+    #[arg(long, env = "COFFER_NO_FSYNC")]
+    pub no_fsync: bool,
+
+    /// For benchmarks and scratch data: store a new object in plaintext when its request
+    /// names no encryption (no x-amz-server-side-encryption header, no SSE-C key) and its
+    /// bucket has no default-encryption configuration; it is answered without
+    /// x-amz-server-side-encryption, as by an S3 server without default encryption.
+    /// Explicit SSE-S3, SSE-KMS and SSE-C requests and bucket configurations still
+    /// encrypt, and objects already stored read as before (the master key is still used).
+    #[arg(long, env = "COFFER_NO_ENCRYPTION")]
+    pub no_encryption: bool,
 }

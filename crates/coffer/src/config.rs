@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::Context as _;
+use coffer_meta::Durability;
 use serde::Deserialize;
 
 use crate::cli::ServeArgs;
@@ -27,6 +28,10 @@ struct FileConfig {
     inline_threshold: Option<usize>,
     #[serde(alias = "gc_grace_secs")]
     gc_grace_secs: Option<u64>,
+    #[serde(alias = "no_fsync")]
+    no_fsync: Option<bool>,
+    #[serde(alias = "no_encryption")]
+    no_encryption: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,6 +64,11 @@ pub struct ServeConfig {
     pub allow_sse_c_over_http: bool,
     pub inline_threshold: usize,
     pub gc_grace: Duration,
+    /// `Fsync` unless `--no-fsync`: then nothing on the write path is fsynced.
+    pub durability: Durability,
+    /// Encrypt objects that name no encryption (SSE-S3 by default); off with
+    /// `--no-encryption`.
+    pub sse_s3_by_default: bool,
 }
 
 impl ServeConfig {
@@ -96,6 +106,12 @@ impl ServeConfig {
                 .gc_grace_secs
                 .or(file.gc_grace_secs)
                 .map_or(defaults.gc_grace, Duration::from_secs),
+            durability: if args.no_fsync || file.no_fsync.unwrap_or(false) {
+                Durability::NoFsync
+            } else {
+                Durability::Fsync
+            },
+            sse_s3_by_default: !(args.no_encryption || file.no_encryption.unwrap_or(false)),
         })
     }
 }
@@ -105,7 +121,7 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| {
         format!(
-            "{} is not a valid config file (allowed keys: address, data-dir, region, domain, master-key-file, allow-sse-c-over-http, inline-threshold, gc-grace-secs)",
+            "{} is not a valid config file (allowed keys: address, data-dir, region, domain, master-key-file, allow-sse-c-over-http, inline-threshold, gc-grace-secs, no-fsync, no-encryption)",
             path.display()
         )
     })
@@ -127,6 +143,8 @@ mod tests {
             allow_sse_c_over_http: false,
             inline_threshold: None,
             gc_grace_secs: None,
+            no_fsync: false,
+            no_encryption: false,
         }
     }
 
@@ -160,5 +178,70 @@ mod tests {
         std::fs::write(&path, "nope = 1\n").unwrap();
         let err = ServeConfig::resolve(args(Some(path), None)).unwrap_err();
         assert!(format!("{err:#}").contains("allowed keys"));
+    }
+
+    #[test]
+    fn no_fsync_from_file_or_flag_and_off_by_default() {
+        let c = ServeConfig::resolve(args(None, None)).unwrap();
+        assert_eq!(c.durability, Durability::Fsync);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        for text in ["no-fsync = true\n", "no_fsync = true\n"] {
+            std::fs::write(&path, text).unwrap();
+            let c = ServeConfig::resolve(args(Some(path.clone()), None)).unwrap();
+            assert_eq!(c.durability, Durability::NoFsync, "{text}");
+        }
+        std::fs::write(&path, "no-fsync = false\n").unwrap();
+        let c = ServeConfig::resolve(args(Some(path.clone()), None)).unwrap();
+        assert_eq!(c.durability, Durability::Fsync);
+        let c = ServeConfig::resolve(ServeArgs {
+            no_fsync: true,
+            ..args(Some(path), None)
+        })
+        .unwrap();
+        assert_eq!(c.durability, Durability::NoFsync);
+        let c = ServeConfig::resolve(parse_serve(&["--no-fsync"])).unwrap();
+        assert_eq!(c.durability, Durability::NoFsync);
+    }
+
+    #[test]
+    fn no_encryption_from_file_or_flag_and_off_by_default() {
+        let c = ServeConfig::resolve(args(None, None)).unwrap();
+        assert!(c.sse_s3_by_default);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        for text in ["no-encryption = true\n", "no_encryption = true\n"] {
+            std::fs::write(&path, text).unwrap();
+            let c = ServeConfig::resolve(args(Some(path.clone()), None)).unwrap();
+            assert!(!c.sse_s3_by_default, "{text}");
+            assert_eq!(c.durability, Durability::Fsync, "the switches are independent");
+        }
+        std::fs::write(&path, "no-encryption = false\n").unwrap();
+        let c = ServeConfig::resolve(args(Some(path.clone()), None)).unwrap();
+        assert!(c.sse_s3_by_default);
+        let c = ServeConfig::resolve(ServeArgs {
+            no_encryption: true,
+            ..args(Some(path.clone()), None)
+        })
+        .unwrap();
+        assert!(!c.sse_s3_by_default);
+        let c = ServeConfig::resolve(parse_serve(&["--no-encryption"])).unwrap();
+        assert!(!c.sse_s3_by_default);
+        assert_eq!(c.durability, Durability::Fsync);
+
+        std::fs::write(&path, "no-encryption = true\nno-fsync = true\n").unwrap();
+        let c = ServeConfig::resolve(args(Some(path), None)).unwrap();
+        assert!(!c.sse_s3_by_default);
+        assert_eq!(c.durability, Durability::NoFsync);
+    }
+
+    /// `coffer serve ARGS` as clap parses it.
+    fn parse_serve(extra: &[&str]) -> ServeArgs {
+        use clap::Parser as _;
+        let argv = ["coffer", "serve"].iter().chain(extra);
+        match crate::cli::Cli::try_parse_from(argv).unwrap().command {
+            crate::cli::Command::Serve(a) => a,
+            other => panic!("not serve: {other:?}"),
+        }
     }
 }

@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use bytes::Bytes;
 use coffer_blob::BlobStore;
 use coffer_core::{Store, StoreConfig};
+use coffer_meta::Durability;
 use coffer_meta_sqlite::SqliteMetaStore;
 use coffer_s3::{EndpointConfig, ResponseBody, S3Endpoint};
 use http_body_util::{BodyExt as _, Full};
@@ -78,13 +79,15 @@ pub fn open_store(config: &ServeConfig) -> anyhow::Result<(Store, KeyOrigin)> {
     let (keyring, key_origin) =
         master_key::load_or_create(&config.data_dir, config.master_key_file.as_deref())?;
     let meta_path = config.data_dir.join("meta.sqlite");
-    let meta = SqliteMetaStore::open(&meta_path)
+    let meta = SqliteMetaStore::open_with(&meta_path, config.durability)
         .with_context(|| format!("cannot open the metadata database {}", meta_path.display()))?;
-    let blobs = BlobStore::open(config.data_dir.join("blobs")).context("cannot open the blob directory")?;
+    let blobs = BlobStore::open_with(config.data_dir.join("blobs"), config.durability)
+        .context("cannot open the blob directory")?;
     let store_config = StoreConfig {
         inline_threshold: config.inline_threshold,
         gc_grace: config.gc_grace,
         region: config.region.clone(),
+        sse_s3_by_default: config.sse_s3_by_default,
         ..StoreConfig::default()
     };
     let store = Store::new(Arc::new(meta), blobs, store_config).with_keyring(keyring);
@@ -128,6 +131,18 @@ async fn shutdown_signal() {
 }
 
 pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
+    if config.durability == Durability::NoFsync {
+        tracing::warn!(
+            "--no-fsync: nothing on the write path is fsynced; a power failure or OS crash can \
+             lose acknowledged writes and corrupt the metadata database (benchmarks and scratch data only)"
+        );
+    }
+    if !config.sse_s3_by_default {
+        tracing::warn!(
+            "--no-encryption: new objects that ask for no encryption, in buckets without a \
+             default-encryption configuration, are stored in plaintext (explicit SSE requests still encrypt)"
+        );
+    }
     datadir::prepare(&config.data_dir)?;
     let _lock = datadir::lock(&config.data_dir)?;
     let (store, key_origin) = open_store(&config)?;
@@ -158,19 +173,29 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         ),
         Origin::Environment => {}
     }
+    // Under --no-encryption the master key still seals what asks for encryption.
+    let (sealed, subject, lost) = if config.sse_s3_by_default {
+        ("every object", "Objects are", "no object")
+    } else {
+        (
+            "the objects that ask for encryption",
+            "Objects that ask for encryption are",
+            "no encrypted object",
+        )
+    };
     match &key_origin {
         KeyOrigin::Generated(path) => println!(
-            "\n!! Coffer generated the master key that encrypts every object at rest: {}\n\
-             !! BACK IT UP NOW, somewhere other than this disk. Without it no object can be read.\n\
+            "\n!! Coffer generated the master key that encrypts {sealed} at rest: {}\n\
+             !! BACK IT UP NOW, somewhere other than this disk. Without it {lost} can be read.\n\
              !! (Or run with COFFER_MASTER_KEY set to a key you keep elsewhere.)\n",
             path.display()
         ),
         KeyOrigin::File(path) => println!(
-            "Objects are encrypted at rest with the master key in {}.",
+            "{subject} encrypted at rest with the master key in {}.",
             path.display()
         ),
         KeyOrigin::Environment => {
-            println!("Objects are encrypted at rest with the master key from COFFER_MASTER_KEY.")
+            println!("{subject} encrypted at rest with the master key from COFFER_MASTER_KEY.")
         }
     }
     println!(

@@ -38,7 +38,16 @@ pub(crate) async fn get_bucket_encryption(
     s: &Coffer,
     req: S3Request<GetBucketEncryptionInput>,
 ) -> S3Result<S3Response<GetBucketEncryptionOutput>> {
-    let config = s.store.bucket_encryption(&req.input.bucket).await.s3()?;
+    // None only when the server runs without default encryption (`--no-encryption`) and
+    // the bucket has no configuration: answer as AWS did for such buckets before 2023.
+    let Some(config) = s.store.bucket_encryption(&req.input.bucket).await.s3()? else {
+        let mut err = s3_error!(
+            ServerSideEncryptionConfigurationNotFoundError,
+            "The server side encryption configuration was not found"
+        );
+        err.set_status_code(http::StatusCode::NOT_FOUND);
+        return Err(err);
+    };
     let rule = ServerSideEncryptionRule {
         apply_server_side_encryption_by_default: Some(ServerSideEncryptionByDefault {
             sse_algorithm: ServerSideEncryption::from(config.algorithm),
