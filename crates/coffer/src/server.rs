@@ -250,6 +250,11 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
                         continue;
                     }
                 };
+                // A response's last segment must not wait for the client's delayed ACK
+                // (Nagle); hyper already coalesces what it writes.
+                if let Err(e) = stream.set_nodelay(true) {
+                    tracing::debug!(%peer, error = %e, "cannot set TCP_NODELAY");
+                }
                 let app = app.clone();
                 let service = hyper::service::service_fn(move |req| {
                     let app = app.clone();
