@@ -47,6 +47,7 @@ fn every_workload_runs_clean() {
         let r = bench(&server, args);
         assert_eq!(r["errors"], 0, "{args:?}: {r}");
         assert!(r["ops"].as_u64().unwrap() > 0, "{args:?}: {r}");
+        assert!(r["client_cpu_s"].as_f64().unwrap() > 0.0, "{args:?}: {r}");
     }
 
     // Two full listings at least; each page's keys are counted, so keys/s covers them all.

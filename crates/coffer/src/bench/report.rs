@@ -27,6 +27,8 @@ struct Json<'a> {
     latency_ms: &'a Latency,
     /// list: keys listed per second.
     keys_per_s: Option<f64>,
+    /// CPU seconds the load generator itself used in the timed phase.
+    client_cpu_s: Option<f64>,
     per_op: &'a BTreeMap<&'static str, OpSummary>,
 }
 
@@ -56,6 +58,7 @@ pub fn print(args: &BenchArgs, endpoint: &str, plan: &Plan, summary: &Summary) -
             error_kinds: &total.error_kinds,
             latency_ms: &total.latency_ms,
             keys_per_s,
+            client_cpu_s: summary.client_cpu_s,
             per_op: &summary.per_op,
         };
         println!("{}", serde_json::to_string(&json)?);
@@ -94,6 +97,12 @@ pub fn print(args: &BenchArgs, endpoint: &str, plan: &Plan, summary: &Summary) -
         Workload::List => println!("keys listed: {} ({items_per_s:.0} keys/s)", total.items),
         Workload::Delete => println!("objects deleted: {} ({items_per_s:.0} objects/s)", total.items),
         _ => {}
+    }
+    if let Some(cpu) = summary.client_cpu_s {
+        println!(
+            "client CPU: {cpu:.2} s in {secs:.1} s ({:.0}% of one core)",
+            cpu / secs * 100.0
+        );
     }
     if total.errors > 0 {
         println!("errors:");

@@ -121,6 +121,7 @@ impl Recorder {
         total.mib_per_s = total.bytes as f64 / secs / f64::from(1 << 20);
         Summary {
             duration_s: secs,
+            client_cpu_s: None,
             total,
             per_op,
         }
@@ -201,6 +202,9 @@ impl OpSummary {
 
 pub struct Summary {
     pub duration_s: f64,
+    /// CPU seconds (user + system) this process spent in the timed phase, where the OS
+    /// tells (Linux): the load generator's own cost, which shares the machine.
+    pub client_cpu_s: Option<f64>,
     pub total: OpSummary,
     pub per_op: BTreeMap<&'static str, OpSummary>,
 }
@@ -268,6 +272,17 @@ impl Progress {
     pub fn finish(&self) {
         self.stop.store(true, Ordering::Relaxed);
     }
+}
+
+/// CPU seconds (user + system) this process has used, from `/proc/self/stat`.
+pub fn process_cpu_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the parenthesized command name; utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // The kernel reports in USER_HZ, which is 100 on every Linux ABI.
+    Some(ticks / 100.0)
 }
 
 #[cfg(test)]

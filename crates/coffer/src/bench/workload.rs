@@ -432,6 +432,7 @@ pub async fn execute(run: &Arc<Run>, args: &BenchArgs) -> anyhow::Result<Summary
     let label = format!("{:?}", plan.workload).to_lowercase();
     let ticker = progress.start(format!("{label}:"), Some(args.duration));
     let began = Instant::now();
+    let cpu_before = super::stats::process_cpu_s();
     let recorded = drive(
         run,
         Phase::Timed,
@@ -441,8 +442,11 @@ pub async fn execute(run: &Arc<Run>, args: &BenchArgs) -> anyhow::Result<Summary
     )
     .await;
     let elapsed = began.elapsed();
+    let cpu_after = super::stats::process_cpu_s();
     stop(&progress, ticker);
-    Ok(recorded?.summarize(elapsed))
+    let mut summary = recorded?.summarize(elapsed);
+    summary.client_cpu_s = cpu_before.zip(cpu_after).map(|(b, a)| a - b);
+    Ok(summary)
 }
 
 fn stop(progress: &Progress, ticker: tokio::task::JoinHandle<()>) {
