@@ -616,3 +616,58 @@ async fn a_large_file_streams_through_in_bounded_memory() {
     let got = get(&s3, "forms", "uploads/big.bin").await;
     assert!(got == data, "the stored bytes differ");
 }
+
+/// Regression: the SSE fields of a form were ignored, so an upload asking for SSE-KMS
+/// got SSE-S3 and one asking for SSE-C was stored under the server's key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn form_sse_fields_are_honoured_or_refused() {
+    let server = Server::start();
+    let s3 = server.client();
+    create_bucket(&s3, "forms").await;
+    let mut conditions = base_conditions("forms");
+    conditions.push(r#"{"x-amz-server-side-encryption": "aws:kms"}"#.into());
+    let form = signed_form(
+        FUTURE,
+        &conditions,
+        &[
+            ("key", "uploads/kms.txt"),
+            ("x-amz-server-side-encryption", "aws:kms"),
+        ],
+    );
+    let answer = post(&server, "forms", &form, "kms.txt", b"under kms").await;
+    assert_eq!(answer.status, 204, "{}", answer.body);
+    assert_eq!(answer.header("x-amz-server-side-encryption"), "aws:kms");
+    let head = s3
+        .head_object()
+        .bucket("forms")
+        .key("uploads/kms.txt")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.server_side_encryption().map(|s| s.as_str()), Some("aws:kms"));
+
+    let mut conditions = base_conditions("forms");
+    conditions.push(r#"["starts-with", "$x-amz-server-side-encryption-customer-algorithm", ""]"#.into());
+    let form = signed_form(
+        FUTURE,
+        &conditions,
+        &[
+            ("key", "uploads/ssec.txt"),
+            ("x-amz-server-side-encryption-customer-algorithm", "AES256"),
+        ],
+    );
+    let answer = post(&server, "forms", &form, "ssec.txt", b"mine").await;
+    assert_eq!(answer.status, 501, "{}", answer.body);
+    assert!(
+        answer.body.contains("<Code>NotImplemented</Code>"),
+        "{}",
+        answer.body
+    );
+    let missing = s3
+        .head_object()
+        .bucket("forms")
+        .key("uploads/ssec.txt")
+        .send()
+        .await;
+    assert!(missing.is_err(), "nothing stored");
+}

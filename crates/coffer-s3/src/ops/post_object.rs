@@ -88,9 +88,9 @@ impl PostObject {
             body: form::file_body(form.file, upload.range, verdict.clone()),
             integrity: upload.integrity,
             condition: WriteCondition::None,
-            // SSE-C form fields are not supported (ADR 0007): objects get SSE-S3.
+            // SSE-C form fields are refused in `admit` (ADR 0007).
             customer_key: None,
-            sse: None,
+            sse: upload.sse,
         };
         let written = match self.store.put_object(put).await {
             Ok(written) => written,
@@ -101,13 +101,22 @@ impl PostObject {
             }
         };
         let location = object_url(&parts, &target, &key);
-        Ok(success(
-            &form.fields,
-            &target.bucket,
-            &key,
-            &written.etag,
-            &location,
-        ))
+        let mut resp = success(&form.fields, &target.bucket, &key, &written.etag, &location);
+        if let Some(sse) = crate::convert::sse_out(&written.meta) {
+            insert(
+                &mut resp,
+                http::HeaderName::from_static("x-amz-server-side-encryption"),
+                sse.as_str(),
+            );
+        }
+        if let Some(key_id) = crate::convert::kms_key_out(&written.meta) {
+            insert(
+                &mut resp,
+                http::HeaderName::from_static("x-amz-server-side-encryption-aws-kms-key-id"),
+                &key_id,
+            );
+        }
+        Ok(resp)
     }
 }
 
@@ -120,6 +129,8 @@ struct Upload {
     integrity: coffer_core::Integrity,
     /// `content-length-range`, enforced while the file streams.
     range: (u64, u64),
+    /// `x-amz-server-side-encryption` (and its KMS key id) fields.
+    sse: Option<coffer_core::RequestedSse>,
 }
 
 impl PostObject {
@@ -144,6 +155,7 @@ impl PostObject {
         meta.tags = tags(fields)?;
         let integrity = crate::integrity::integrity(&declared_digests(fields)?, None)?;
         let storage_class = fields.get("x-amz-storage-class").map(str::to_owned);
+        let sse = form_sse(fields)?;
         coffer_core::validate_key(&key).map_err(to_s3)?;
         coffer_core::validate_storage_class(storage_class.as_deref()).map_err(to_s3)?;
         coffer_core::validate_metadata(&meta).map_err(to_s3)?;
@@ -154,8 +166,32 @@ impl PostObject {
             storage_class,
             integrity,
             range,
+            sse,
         })
     }
+}
+
+/// The encryption a form asks for, read as the same headers on a PUT would be. SSE-C
+/// fields are refused rather than ignored: an object the client believes is under its own
+/// key must not be stored under ours.
+fn form_sse(fields: &Fields) -> S3Result<Option<coffer_core::RequestedSse>> {
+    if fields
+        .iter()
+        .any(|(name, _)| name.starts_with("x-amz-server-side-encryption-customer-"))
+    {
+        return Err(s3s::s3_error!(
+            NotImplemented,
+            "SSE-C (x-amz-server-side-encryption-customer-*) in browser form uploads is not implemented; use PutObject"
+        ));
+    }
+    let algorithm = fields
+        .get("x-amz-server-side-encryption")
+        .map(|v| s3s::dto::ServerSideEncryption::from(v.to_owned()));
+    crate::convert::sse_request(
+        algorithm.as_ref(),
+        None,
+        fields.get("x-amz-server-side-encryption-aws-kms-key-id"),
+    )
 }
 
 /// The target of a browser form upload: `POST /<bucket>` (or `POST /` on a bucket's host
