@@ -29,7 +29,13 @@ impl Store {
 
     /// The bucket, or `NoSuchBucket`.
     pub async fn bucket(&self, name: &str) -> CoreResult<BucketRecord> {
-        self.meta.get_bucket(name).await?.ok_or(CoreError::NoSuchBucket)
+        if let Some(record) = self.buckets.record(name) {
+            return Ok(record);
+        }
+        let epoch = self.buckets.epoch();
+        let record = self.meta.get_bucket(name).await?.ok_or(CoreError::NoSuchBucket)?;
+        self.buckets.store_record(epoch, &record);
+        Ok(record)
     }
 
     /// All buckets, by name.
@@ -39,6 +45,8 @@ impl Store {
 
     /// Deletes an empty bucket.
     pub async fn delete_bucket(&self, name: &str) -> CoreResult<()> {
-        Ok(self.meta.delete_bucket(name).await?)
+        let deleted = self.meta.delete_bucket(name).await;
+        self.buckets.invalidate(name);
+        Ok(deleted?)
     }
 }

@@ -57,13 +57,24 @@ impl Store {
             }
         }
         let doc = serde_json::to_string(rule).map_err(|e| CoreError::Internal(e.to_string()))?;
-        Ok(self.meta.put_bucket_setting(bucket, SETTING, Some(doc)).await?)
+        let put = self.meta.put_bucket_setting(bucket, SETTING, Some(doc)).await;
+        self.buckets.invalidate(bucket);
+        Ok(put?)
     }
 
     /// A bucket's default encryption: its configuration, or else SSE-S3, or `None` (no
     /// default encryption) when the store's `sse_s3_by_default` is off.
     pub async fn bucket_encryption(&self, bucket: &str) -> CoreResult<Option<BucketEncryption>> {
-        match self.meta.get_bucket_setting(bucket, SETTING).await? {
+        let stored = match self.buckets.encryption(bucket) {
+            Some(doc) => doc,
+            None => {
+                let epoch = self.buckets.epoch();
+                let doc = self.meta.get_bucket_setting(bucket, SETTING).await?;
+                self.buckets.store_encryption(epoch, bucket, doc.clone());
+                doc
+            }
+        };
+        match stored {
             Some(doc) => serde_json::from_str(&doc)
                 .map(Some)
                 .map_err(|e| CoreError::Internal(format!("stored encryption setting of {bucket}: {e}"))),
@@ -74,6 +85,8 @@ impl Store {
     /// Removes a bucket's configuration; it is back to the store's default (SSE-S3, or
     /// none when `sse_s3_by_default` is off).
     pub async fn delete_bucket_encryption(&self, bucket: &str) -> CoreResult<()> {
-        Ok(self.meta.put_bucket_setting(bucket, SETTING, None).await?)
+        let deleted = self.meta.put_bucket_setting(bucket, SETTING, None).await;
+        self.buckets.invalidate(bucket);
+        Ok(deleted?)
     }
 }

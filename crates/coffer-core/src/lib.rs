@@ -8,6 +8,7 @@
 //! which [`Store::collect_garbage`] removes; a crash after it loses nothing.
 
 mod bucket;
+mod bucket_cache;
 mod bucket_encryption;
 mod conditions;
 mod error;
@@ -100,6 +101,8 @@ pub struct Store {
     /// Master keys: with them new objects are encrypted at rest (SSE-S3), every one of
     /// them unless `config.sse_s3_by_default` is off.
     keyring: Option<Arc<Keyring>>,
+    /// Bucket records and encryption settings (`bucket_cache.rs`).
+    buckets: Arc<bucket_cache::BucketCache>,
 }
 
 impl Store {
@@ -111,6 +114,7 @@ impl Store {
             blobs,
             config,
             keyring: None,
+            buckets: Arc::default(),
         }
     }
 

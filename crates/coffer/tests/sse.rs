@@ -467,6 +467,25 @@ async fn bucket_default_encryption_configuration() {
     assert_eq!(algorithm_of(got), (ServerSideEncryption::Aes256, Some(false)));
     let r = s3.get_bucket_encryption().bucket("no-such-bucket").send().await;
     assert_eq!(s3_err(r), (404, "NoSuchBucket".into()));
+    // A deleted and re-created bucket starts without the old configuration (the store
+    // keeps bucket settings in memory: this checks it forgets them).
+    s3.put_bucket_encryption()
+        .bucket("defaults")
+        .server_side_encryption_configuration(rule(ServerSideEncryption::AwsKms, None))
+        .send()
+        .await
+        .unwrap();
+    s3.delete_bucket().bucket("defaults").send().await.unwrap();
+    s3.create_bucket().bucket("defaults").send().await.unwrap();
+    s3.put_object()
+        .bucket("defaults")
+        .key("k")
+        .body(b"after".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let head = s3.head_object().bucket("defaults").key("k").send().await.unwrap();
+    assert_eq!(head.server_side_encryption(), Some(&ServerSideEncryption::Aes256));
 }
 
 /// A customer key (base64) and its MD5 (base64), as SSE-C headers carry them.

@@ -66,7 +66,8 @@ pub struct BenchArgs {
     pub bucket: String,
 
     /// Objects written before the timed phase (get, mixed, list, delete), or the most
-    /// PUTs to make (put) [default: 1000; list and delete: 10000; put: no limit].
+    /// PUTs or uploads to make (put, multipart) [default: 1000; list and delete: 10000;
+    /// put and multipart: no limit].
     #[arg(long, value_name = "N")]
     pub objects: Option<u64>,
 
