@@ -8,7 +8,7 @@ mod common;
 mod s3util;
 
 use std::io::{BufRead as _, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -27,22 +27,9 @@ fn patterned(marker: &[u8], len: usize) -> Vec<u8> {
     marker.iter().copied().cycle().take(len).collect()
 }
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 /// Whether any blob file in the data dir holds `marker` in plain text.
 fn on_disk_in_plaintext(data_dir: &Path, marker: &[u8]) -> bool {
-    files_under(&data_dir.join("blobs")).iter().any(|f| {
+    common::files_under(&data_dir.join("blobs")).iter().any(|f| {
         std::fs::read(f)
             .unwrap()
             .windows(marker.len())

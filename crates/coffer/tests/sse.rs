@@ -21,21 +21,8 @@ fn patterned(len: usize) -> Vec<u8> {
     PATTERN.iter().copied().cycle().take(len).collect()
 }
 
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
-
 fn blob_files(data_dir: &Path) -> Vec<PathBuf> {
-    files_under(&data_dir.join("blobs"))
+    common::files_under(&data_dir.join("blobs"))
 }
 
 async fn get_range(s3: &aws_sdk_s3::Client, bucket: &str, key: &str, start: usize, len: usize) -> Vec<u8> {
@@ -210,7 +197,7 @@ async fn every_size_round_trips_encrypted_with_ranges() {
     assert!(get(&s3, "enc", "copy").await == patterned(200_000));
 
     // Nothing on disk (blobs, database, WAL) holds the plaintext.
-    for file in files_under(&server.data_dir) {
+    for file in common::files_under(&server.data_dir) {
         let bytes = std::fs::read(&file).unwrap();
         assert!(
             !bytes.windows(PATTERN.len()).any(|w| w == PATTERN),
@@ -732,7 +719,7 @@ async fn sse_c_keys_encrypt_and_are_required_to_read() {
 
     // The key is never stored: nothing on disk holds it.
     let raw = [7u8; 32];
-    for file in files_under(dir.path()) {
+    for file in common::files_under(dir.path()) {
         let bytes = std::fs::read(&file).unwrap();
         assert!(
             !bytes.windows(32).any(|w| w == raw),
@@ -1233,7 +1220,7 @@ async fn every_mode_and_size_round_trips_with_ranges_across_chunks() {
         }
     }
     // No plaintext anywhere on disk.
-    for file in files_under(dir.path()) {
+    for file in common::files_under(dir.path()) {
         let bytes = std::fs::read(&file).unwrap();
         assert!(
             !bytes.windows(PATTERN.len()).any(|w| w == PATTERN),
