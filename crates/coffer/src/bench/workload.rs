@@ -163,6 +163,20 @@ impl Run {
         .map_err(|f| f.0)
     }
 
+    /// GETs object `id` and checks its bytes.
+    async fn get(&self, id: u64) -> Result<Done, String> {
+        ops::get(
+            &self.s3,
+            &self.bucket,
+            &self.key(id),
+            &self.pattern,
+            id,
+            self.plan.size,
+        )
+        .await
+        .map_err(|f| f.0)
+    }
+
     /// One operation (a whole listing or upload for list and multipart) of `phase`;
     /// false once the phase has nothing left to do.
     async fn step(&self, phase: Phase, rng: &mut StdRng, rec: &mut Recorder, p: &Progress) -> bool {
@@ -187,16 +201,8 @@ impl Run {
                 }
                 Workload::Get => {
                     let id = rng.random_range(0..self.plan.objects);
-                    let outcome = ops::get(
-                        &self.s3,
-                        &self.bucket,
-                        &self.key(id),
-                        &self.pattern,
-                        id,
-                        self.plan.size,
-                    )
-                    .await;
-                    rec.record(p, Op::Get, started.elapsed(), outcome.map_err(|f| f.0));
+                    let outcome = self.get(id).await;
+                    rec.record(p, Op::Get, started.elapsed(), outcome);
                 }
                 Workload::Mixed => self.mixed(rng, rec, p).await,
                 Workload::List => self.list(rec, p).await,
@@ -233,16 +239,8 @@ impl Run {
         let started = Instant::now();
         if roll < mix.get {
             let id = rng.random_range(0..self.plan.objects);
-            let outcome = ops::get(
-                &self.s3,
-                &self.bucket,
-                &self.key(id),
-                &self.pattern,
-                id,
-                self.plan.size,
-            )
-            .await;
-            return rec.record(p, Op::Get, started.elapsed(), outcome.map_err(|f| f.0));
+            let outcome = self.get(id).await;
+            return rec.record(p, Op::Get, started.elapsed(), outcome);
         }
         roll -= mix.get;
         if roll >= mix.stat {
