@@ -186,6 +186,11 @@ def endpoint(coffer_server):
     return coffer_server["endpoint"]
 
 
+@pytest.fixture(scope="session")
+def coffer_bin():
+    return _coffer_bin()
+
+
 # --------------------------------------------------------------------------
 # clients
 

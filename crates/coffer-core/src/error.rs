@@ -123,6 +123,11 @@ impl From<MetaError> for CoreError {
             MetaError::NoSuchKey => Self::NoSuchKey,
             MetaError::KmsKeyExists => Self::KmsKeyExists,
             MetaError::NoSuchKmsKey => Self::KmsKeyNotFound(String::new()),
+            // Identity changes go through coffer-iam, which maps these itself.
+            e @ (MetaError::IdentityExists(_)
+            | MetaError::NoSuchIdentity(_)
+            | MetaError::IdentityInUse(_)
+            | MetaError::IdentityLimit(_)) => Self::Internal(format!("metadata: {e}")),
             MetaError::Corrupt(m) | MetaError::Backend(m) => Self::Internal(format!("metadata: {m}")),
         }
     }

@@ -71,6 +71,13 @@ impl std::fmt::Debug for Keyring {
     }
 }
 
+/// What an access key's secret is sealed under, so a sealed secret cannot be passed off
+/// as another key's (or as KMS material).
+#[must_use]
+pub fn access_key_context(access_key_id: &str) -> String {
+    format!("access-key|{access_key_id}")
+}
+
 /// A master key's public fingerprint: what objects record as the key that sealed them.
 #[must_use]
 pub fn key_id(key: &SecretKey) -> String {
@@ -134,11 +141,7 @@ impl Keyring {
 
     /// Seals `secret` with the current master key under `context`; returns the sealed
     /// text and the master key's id.
-    pub(crate) fn seal_with_current(
-        &self,
-        secret: &SecretKey,
-        context: &str,
-    ) -> CoreResult<(String, String)> {
+    pub fn seal_with_current(&self, secret: &SecretKey, context: &str) -> CoreResult<(String, String)> {
         let master = self
             .keys
             .get(&self.current)
@@ -150,15 +153,15 @@ impl Keyring {
     }
 
     /// Opens what [`Keyring::seal_with_current`] sealed.
-    pub(crate) fn open_sealed(&self, sealed: &str, by: &str, context: &str) -> CoreResult<SecretKey> {
+    pub fn open_sealed(&self, sealed: &str, by: &str, context: &str) -> CoreResult<SecretKey> {
         let master = self.keys.get(by).ok_or_else(|| {
             CoreError::Internal(format!(
-                "a KMS key is sealed by master key {by}, which is not loaded"
+                "a secret ({context}) is sealed by master key {by}, which is not loaded"
             ))
         })?;
         master
             .open(sealed, &format!("{by}|{context}"))
-            .map_err(|e| CoreError::Internal(format!("opening KMS key material sealed by {by}: {e}")))
+            .map_err(|e| CoreError::Internal(format!("opening a secret ({context}) sealed by {by}: {e}")))
     }
 
     /// Opens the data key an SSE record holds.

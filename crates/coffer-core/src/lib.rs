@@ -42,7 +42,7 @@ pub use conditions::{ETagMatch, Preconditions};
 pub use error::{CoreError, CoreResult};
 pub use gc::GcReport;
 pub use integrity::{ExpectedChecksum, ExpectedValue, Integrity};
-pub use keyring::{Keyring, SSE_S3, SseKind, key_id, sse_kind};
+pub use keyring::{Keyring, SSE_S3, SseKind, access_key_context, key_id, sse_kind};
 pub use kms::{DEFAULT_KEY as DEFAULT_KMS_KEY, RequestedSse, SSE_KMS, key_arn, key_name};
 pub use list::{ListObjectsRequest, UploadsPage};
 pub use multipart::{CompletePart, CompletedUpload, UploadPartResult};
@@ -124,6 +124,19 @@ impl Store {
     pub fn with_keyring(mut self, keyring: Keyring) -> Self {
         self.keyring = Some(Arc::new(keyring));
         self
+    }
+
+    /// The master keys, when encryption at rest is set up: they also seal the secrets of
+    /// access keys (ADR 13).
+    #[must_use]
+    pub fn keyring(&self) -> Option<Arc<Keyring>> {
+        self.keyring.clone()
+    }
+
+    /// The metadata store, which the identity layer shares.
+    #[must_use]
+    pub fn meta(&self) -> Arc<dyn MetaStore> {
+        self.meta.clone()
     }
 
     /// Whether new objects that name no encryption are encrypted at rest (in a bucket

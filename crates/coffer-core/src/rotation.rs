@@ -1,11 +1,11 @@
 //! Master-key rotation: every data key sealed by an older master key is sealed again by
 //! the current one. Only metadata changes; no object byte is read or written.
 
-use coffer_meta::MetaTarget;
+use coffer_meta::{IdentityChange, MetaTarget};
 
 use crate::Store;
 use crate::error::{CoreError, CoreResult};
-use crate::keyring::{SseKind, sse_kind};
+use crate::keyring::{SseKind, access_key_context, sse_kind};
 
 /// Records visited per metadata page.
 const PAGE: usize = 500;
@@ -21,6 +21,8 @@ pub struct ResealReport {
     pub customer_keyed: u64,
     /// Keys of the key service whose material was sealed again.
     pub kms_keys: u64,
+    /// Secrets of access keys (account roots and IAM users) sealed again.
+    pub access_keys: u64,
 }
 
 impl Store {
@@ -70,6 +72,23 @@ impl Store {
                 .reseal_kms_key(&key.name, &key.sealed_material, sealed, by)
                 .await?;
             report.kms_keys += 1;
+        }
+        // So are the secrets of access keys (ADR 13).
+        for key in self.meta.load_identities().await?.access_keys {
+            if key.sealed_by == keyring.current_id() {
+                continue;
+            }
+            let context = access_key_context(&key.access_key_id);
+            let secret = keyring.open_sealed(&key.sealed_secret, &key.sealed_by, &context)?;
+            let (sealed_secret, sealed_by) = keyring.seal_with_current(&secret, &context)?;
+            let change = IdentityChange::ResealAccessKey {
+                access_key_id: key.access_key_id,
+                expected: key.sealed_secret,
+                sealed_secret,
+                sealed_by,
+            };
+            self.meta.apply_identity_change(change).await?;
+            report.access_keys += 1;
         }
         Ok(report)
     }

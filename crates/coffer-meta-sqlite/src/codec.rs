@@ -40,7 +40,7 @@ pub(crate) fn decode_checksums(s: &str) -> Result<Checksums, MetaError> {
 }
 
 /// Reads a column, mapping engine errors.
-fn col<T: rusqlite::types::FromSql>(row: &Row<'_>, i: usize) -> Result<T, MetaError> {
+pub(crate) fn col<T: rusqlite::types::FromSql>(row: &Row<'_>, i: usize) -> Result<T, MetaError> {
     row.get(i).map_err(db)
 }
 

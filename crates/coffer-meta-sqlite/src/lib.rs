@@ -23,6 +23,7 @@
 //! on tokio's blocking threads, each seeing a consistent WAL snapshot.
 
 mod codec;
+mod identity;
 mod read;
 mod schema;
 mod write_ops;
@@ -34,8 +35,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use coffer_meta::{
-    BlobId, BucketRecord, Durability, KmsKeyRecord, ListPage, ListQuery, MetaError, MetaStore, MetaTarget,
-    ObjectMeta, ObjectVersion, PartRecord, SseParams, UploadQuery, UploadRecord, WriteCondition,
+    BlobId, BucketRecord, Durability, IdentityChange, IdentitySnapshot, KmsKeyRecord, ListPage, ListQuery,
+    MetaError, MetaStore, MetaTarget, ObjectMeta, ObjectVersion, PartRecord, SseParams, UploadQuery,
+    UploadRecord, WriteCondition,
 };
 
 use crate::read::ReadPool;
@@ -283,6 +285,14 @@ impl MetaStore for SqliteMetaStore {
         })
         .await
         .map(drop)
+    }
+
+    async fn load_identities(&self) -> Result<IdentitySnapshot, MetaError> {
+        self.reads.run(identity::load).await
+    }
+
+    async fn apply_identity_change(&self, change: IdentityChange) -> Result<(), MetaError> {
+        self.write(WriteOp::Identity(change)).await.map(drop)
     }
 
     async fn close(&self) -> Result<(), MetaError> {

@@ -90,7 +90,7 @@ impl ReadPool {
 }
 
 /// Runs `stmt` and decodes every row with `f`.
-fn collect<T>(
+pub(crate) fn collect<T>(
     stmt: &mut Statement<'_>,
     params: impl rusqlite::Params,
     mut f: impl FnMut(&Row<'_>) -> Result<T, MetaError>,

@@ -23,10 +23,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_bucket_settings.sql")),
     (3, include_str!("../migrations/0003_kms_keys.sql")),
+    (4, include_str!("../migrations/0004_identity.sql")),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// Opens (creating if needed) the read-write connection the writer thread owns.
 pub(crate) fn open_writer(path: &Path, durability: Durability) -> Result<Connection, MetaError> {

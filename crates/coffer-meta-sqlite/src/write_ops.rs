@@ -47,6 +47,7 @@ pub(crate) fn apply(conn: &Connection, op: WriteOp) -> Result<Vec<BlobId>, MetaE
             sealed_material,
             sealed_by,
         } => reseal_kms_key(conn, &name, &expected, &sealed_material, &sealed_by).map(|()| Vec::new()),
+        WriteOp::Identity(change) => crate::identity::apply(conn, &change).map(|()| Vec::new()),
         WriteOp::Reseal {
             target,
             expected_sealed_key,

@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use coffer_meta::{
-    BlobId, BucketRecord, KmsKeyRecord, MetaError, MetaTarget, ObjectVersion, PartRecord, UploadRecord,
-    WriteCondition,
+    BlobId, BucketRecord, IdentityChange, KmsKeyRecord, MetaError, MetaTarget, ObjectVersion, PartRecord,
+    UploadRecord, WriteCondition,
 };
 use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
@@ -58,6 +58,7 @@ pub(crate) enum WriteOp {
         sealed_material: String,
         sealed_by: String,
     },
+    Identity(IdentityChange),
     Reseal {
         target: MetaTarget,
         expected_sealed_key: String,

@@ -24,6 +24,7 @@ macro_rules! case {
 case!(
     bucket_settings,
     kms_keys,
+    identities,
     scan_and_reseal,
     bucket_lifecycle,
     missing_bucket,

@@ -30,6 +30,18 @@ pub enum MetaError {
     /// No KMS key has that name.
     #[error("no such KMS key")]
     NoSuchKmsKey,
+    /// An account, user or access key of that name or id exists already.
+    #[error("{0} already exists")]
+    IdentityExists(String),
+    /// No account, user or access key of that name or id.
+    #[error("{0} does not exist")]
+    NoSuchIdentity(String),
+    /// The identity cannot be deleted while something depends on it.
+    #[error("{0}")]
+    IdentityInUse(String),
+    /// A quota (keys per user) would be exceeded.
+    #[error("{0}")]
+    IdentityLimit(String),
     /// A stored record could not be decoded (corruption or a format from the future).
     #[error("corrupt metadata record: {0}")]
     Corrupt(String),

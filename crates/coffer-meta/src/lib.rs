@@ -19,6 +19,7 @@
 
 mod durability;
 mod error;
+mod identity;
 mod records;
 mod store;
 
@@ -28,5 +29,6 @@ pub mod conformance;
 
 pub use durability::Durability;
 pub use error::MetaError;
+pub use identity::*;
 pub use records::*;
 pub use store::MetaStore;

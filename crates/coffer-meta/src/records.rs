@@ -68,7 +68,7 @@ pub struct BucketRecord {
     pub name: String,
     /// The `LocationConstraint` it was created with (`us-east-1` when none was given).
     pub region: String,
-    /// The access key id of the owner.
+    /// The id of the account that owns it.
     pub owner: String,
     /// Creation time, Unix milliseconds.
     pub created_ms: i64,

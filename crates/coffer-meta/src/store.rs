@@ -3,8 +3,8 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 
 use crate::{
-    BlobId, BucketRecord, KmsKeyRecord, ListPage, ListQuery, MetaError, MetaTarget, ObjectMeta,
-    ObjectVersion, PartRecord, SseParams, UploadQuery, UploadRecord, WriteCondition,
+    BlobId, BucketRecord, IdentityChange, IdentitySnapshot, KmsKeyRecord, ListPage, ListQuery, MetaError,
+    MetaTarget, ObjectMeta, ObjectVersion, PartRecord, SseParams, UploadQuery, UploadRecord, WriteCondition,
 };
 
 /// Coffer's metadata operations.
@@ -151,6 +151,13 @@ pub trait MetaStore: Send + Sync + 'static {
         sealed_material: String,
         sealed_by: String,
     ) -> Result<(), MetaError>;
+
+    /// Every identity record (accounts, users, access keys) in one consistent read.
+    async fn load_identities(&self) -> Result<IdentitySnapshot, MetaError>;
+
+    /// Applies one identity change with its checks, atomically and durably, and bumps
+    /// the identity generation.
+    async fn apply_identity_change(&self, change: IdentityChange) -> Result<(), MetaError>;
 
     /// Flushes and closes the store; later calls fail with `Backend`.
     async fn close(&self) -> Result<(), MetaError>;

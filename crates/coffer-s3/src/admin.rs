@@ -1,10 +1,14 @@
-//! The admin API `coffer admin` speaks: today the built-in key service's keys.
-//! Requests are SigV4-signed like any S3 request (s3s checks the signature before a
-//! custom route runs), and only the root exists, so a valid signature is the root's.
+//! The admin API `coffer admin` speaks: the built-in key service's keys and the
+//! accounts (tenants, ADR 13). Requests are SigV4-signed like any S3 request (s3s checks
+//! the signature before a custom route runs); only the deployment root may call it.
 //!
 //! - `POST /?coffer-admin=kms-keys&name=NAME[&description=D]`: create a key
 //! - `GET /?coffer-admin=kms-keys`: list keys
 //! - `POST /?coffer-admin=kms-keys&name=NAME&enabled=false|true`: disable or enable
+//! - `POST /?coffer-admin=accounts&name=NAME`: create an account, answering its id and
+//!   root credentials
+//! - `GET /?coffer-admin=accounts`: list accounts
+//! - `DELETE /?coffer-admin=accounts&name=NAME`: delete an account that owns no bucket
 //!
 //! S3 has no `coffer-admin` parameter on the service root, so these never shadow an S3
 //! request (s3s parses the path before custom routes, so the root is used).
@@ -18,9 +22,12 @@ use crate::error::CoreResultExt as _;
 
 /// The path and query that address the key service in the admin API.
 pub const ADMIN_KMS_KEYS: &str = "/?coffer-admin=kms-keys";
+/// The path and query that address accounts in the admin API.
+pub const ADMIN_ACCOUNTS: &str = "/?coffer-admin=accounts";
 
 pub(crate) struct AdminRoute {
     pub(crate) store: Store,
+    pub(crate) iam: coffer_iam::Iam,
     pub(crate) region: String,
 }
 
@@ -58,10 +65,28 @@ impl S3Route for AdminRoute {
         _headers: &HeaderMap,
         _extensions: &mut Extensions,
     ) -> bool {
-        uri.path() == "/" && query_param(uri, "coffer-admin").as_deref() == Some("kms-keys")
+        uri.path() == "/"
+            && matches!(
+                query_param(uri, "coffer-admin").as_deref(),
+                Some("kms-keys" | "accounts")
+            )
     }
 
     async fn call(&self, req: S3Request<Body>) -> S3Result<S3Response<Body>> {
+        let caller = req
+            .credentials
+            .as_ref()
+            .and_then(|c| self.iam.authenticate(&c.access_key).ok())
+            .map(|(caller, _)| caller);
+        if !caller.is_some_and(|c| c.deployment_root) {
+            return Err(s3_error!(
+                AccessDenied,
+                "The admin API answers only the deployment's root credentials."
+            ));
+        }
+        if query_param(&req.uri, "coffer-admin").as_deref() == Some("accounts") {
+            return self.accounts(&req).await;
+        }
         match req.method {
             Method::GET => {
                 let keys = self.store.list_kms_keys().await.s3()?;
@@ -85,6 +110,63 @@ impl S3Route for AdminRoute {
                     }
                     Some(_) => Err(s3_error!(InvalidArgument, "enabled must be true or false")),
                 }
+            }
+            _ => Err(s3_error!(MethodNotAllowed)),
+        }
+    }
+}
+
+fn account_json(a: &coffer_core::meta::AccountRecord) -> serde_json::Value {
+    serde_json::json!({
+        "account_id": a.account_id,
+        "name": a.name,
+        "canonical_user_id": coffer_iam::arn::canonical_user_id(&a.account_id),
+        "created": a.created_ms / 1000,
+        "deployment": a.is_deployment,
+    })
+}
+
+fn iam_to_s3(e: coffer_iam::IamError) -> s3s::S3Error {
+    use coffer_iam::IamError as E;
+    use s3s::S3ErrorCode as C;
+    let message = e.to_string();
+    let code = match e {
+        E::NoSuchEntity(_) => C::Custom("NoSuchEntity".into()),
+        E::EntityAlreadyExists(_) => C::Custom("EntityAlreadyExists".into()),
+        E::DeleteConflict(_) => C::Custom("DeleteConflict".into()),
+        E::ValidationError(_) | E::InvalidInput(_) | E::LimitExceeded(_) => C::InvalidArgument,
+        E::AccessDenied(_) | E::InvalidClientTokenId => C::AccessDenied,
+        E::Internal(detail) => {
+            tracing::error!(error = %detail, "admin request failed");
+            return s3s::S3Error::new(C::InternalError);
+        }
+    };
+    s3s::S3Error::with_message(code, message)
+}
+
+impl AdminRoute {
+    async fn accounts(&self, req: &S3Request<Body>) -> S3Result<S3Response<Body>> {
+        let name = || {
+            query_param(&req.uri, "name")
+                .ok_or_else(|| s3_error!(InvalidArgument, "the name query parameter is required"))
+        };
+        match req.method {
+            Method::GET => {
+                let list: Vec<_> = self.iam.list_accounts().iter().map(account_json).collect();
+                Ok(json_response(&serde_json::json!({ "Accounts": list })))
+            }
+            Method::POST => {
+                let new = self.iam.create_account(&name()?).await.map_err(iam_to_s3)?;
+                Ok(json_response(&serde_json::json!({
+                    "account_id": new.account.account_id,
+                    "access_key_id": new.access_key_id,
+                    "secret_access_key": new.secret.expose(),
+                })))
+            }
+            Method::DELETE => {
+                let name = name()?;
+                self.iam.delete_account(&name).await.map_err(iam_to_s3)?;
+                Ok(json_response(&serde_json::json!({ "deleted": name })))
             }
             _ => Err(s3_error!(MethodNotAllowed)),
         }

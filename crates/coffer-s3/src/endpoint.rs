@@ -12,8 +12,9 @@ use http_body_util::combinators::UnsyncBoxBody;
 use s3s::service::{S3Service, S3ServiceBuilder};
 use tracing::Instrument as _;
 
-use crate::auth::RootAuth;
-use crate::ops::post_object::{PostObject, RootKeys};
+use crate::access::IamAccess;
+use crate::auth::IamAuth;
+use crate::ops::post_object::PostObject;
 use crate::service::Coffer;
 
 /// Bucket names as the core accepts them, so s3s's routing agrees with CreateBucket.
@@ -33,9 +34,6 @@ pub type ResponseBody = UnsyncBoxBody<Bytes, Box<dyn StdError + Send + Sync>>;
 pub struct EndpointConfig {
     /// Region of buckets created without a LocationConstraint.
     pub region: String,
-    /// Root credentials: the only identity until IAM exists.
-    pub root_access_key: String,
-    pub root_secret_key: String,
     /// Base domains of virtual-hosted-style requests (`bucket.<domain>`); path style is
     /// always served.
     pub domains: Vec<String>,
@@ -54,26 +52,26 @@ pub struct S3Endpoint {
 
 impl S3Endpoint {
     #[must_use]
-    pub fn new(store: Store, config: &EndpointConfig) -> Self {
-        let post_object = PostObject::new(
-            store.clone(),
-            RootKeys {
-                access_key: config.root_access_key.clone(),
-                secret_key: config.root_secret_key.clone(),
-            },
-            &config.domains,
-        );
+    pub fn new(store: Store, iam: coffer_iam::Iam, config: &EndpointConfig) -> Self {
+        let post_object = PostObject::new(store.clone(), iam.clone(), &config.domains);
         let admin = crate::admin::AdminRoute {
             store: store.clone(),
+            iam: iam.clone(),
             region: config.region.clone(),
+        };
+        let access = IamAccess {
+            iam: iam.clone(),
+            store: store.clone(),
         };
         let mut builder = S3ServiceBuilder::new(Coffer {
             store,
+            iam: iam.clone(),
             region: config.region.clone(),
             allow_sse_c_over_http: config.allow_sse_c_over_http,
         });
-        // Always install auth: without it s3s serves anonymous requests.
-        builder.set_auth(RootAuth::new(&config.root_access_key, &config.root_secret_key));
+        // Always install auth and access: without them s3s serves anonymous requests.
+        builder.set_auth(IamAuth { iam });
+        builder.set_access(access);
         builder.set_validation(BucketNames);
         builder.set_route(admin);
         if !config.domains.is_empty() {

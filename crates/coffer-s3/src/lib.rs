@@ -9,6 +9,7 @@
 //! `http`); auth is always installed, so unsigned requests get `AccessDenied`; an object
 //! whose body stream failed is never committed (the core sees the stream error first).
 
+mod access;
 mod admin;
 mod auth;
 mod body;
@@ -21,5 +22,5 @@ mod service;
 mod sse_c;
 mod vhost;
 
-pub use admin::ADMIN_KMS_KEYS;
+pub use admin::{ADMIN_ACCOUNTS, ADMIN_KMS_KEYS};
 pub use endpoint::{EndpointConfig, ResponseBody, S3Endpoint};

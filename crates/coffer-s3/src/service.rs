@@ -10,10 +10,26 @@ use crate::ops;
 /// The S3 face of a [`Store`].
 pub(crate) struct Coffer {
     pub(crate) store: Store,
+    pub(crate) iam: coffer_iam::Iam,
     /// Where buckets created without a LocationConstraint live.
     pub(crate) region: String,
     /// Accept SSE-C keys on plain-HTTP requests (loopback testing only).
     pub(crate) allow_sse_c_over_http: bool,
+}
+
+impl Coffer {
+    /// The S3 owner of what `account_id` owns: its canonical id and its name.
+    pub(crate) fn owner(&self, account_id: &str) -> Owner {
+        let snapshot = self.iam.snapshot();
+        let account = snapshot.account(account_id);
+        Owner {
+            display_name: account.map(|a| a.record.name.clone()),
+            id: Some(account.map_or_else(
+                || coffer_iam::arn::canonical_user_id(account_id),
+                |a| a.canonical_id.clone(),
+            )),
+        }
+    }
 }
 
 #[async_trait::async_trait]

@@ -1,5 +1,5 @@
 //! `coffer admin`: signed requests to a running server's admin API
-//! (`coffer_s3::ADMIN_KMS_KEYS`).
+//! (`coffer_s3::ADMIN_KMS_KEYS`, `coffer_s3::ADMIN_ACCOUNTS`).
 
 use std::time::SystemTime;
 
@@ -11,7 +11,7 @@ use http_body_util::{BodyExt as _, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 
-use crate::cli::{AdminArgs, AdminCommand, KmsCommand};
+use crate::cli::{AccountCommand, AdminArgs, AdminCommand, KmsCommand};
 
 fn env(names: &[&str]) -> Option<String> {
     names
@@ -36,8 +36,12 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             "set COFFER_ROOT_ACCESS_KEY and COFFER_ROOT_SECRET_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
         );
     };
-    let base = format!("{}{}", endpoint.trim_end_matches('/'), coffer_s3::ADMIN_KMS_KEYS);
-    let AdminCommand::Kms(command) = args.command;
+    let endpoint = endpoint.trim_end_matches('/').to_owned();
+    let command = match args.command {
+        AdminCommand::Account(command) => return account(&endpoint, &access_key, &secret_key, command).await,
+        AdminCommand::Kms(command) => command,
+    };
+    let base = format!("{endpoint}{}", coffer_s3::ADMIN_KMS_KEYS);
     let (method, url) = match command {
         KmsCommand::CreateKey { name, description } => (
             "POST",
@@ -54,6 +58,83 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         KmsCommand::EnableKey { key_id } => ("POST", format!("{base}&enabled=true&name={}", encode(&key_id))),
     };
 
+    let text = call(&endpoint, &access_key, &secret_key, method, &url).await?;
+    println!("{text}");
+    Ok(())
+}
+
+async fn account(
+    endpoint: &str,
+    access_key: &str,
+    secret_key: &str,
+    command: AccountCommand,
+) -> anyhow::Result<()> {
+    let base = format!("{endpoint}{}", coffer_s3::ADMIN_ACCOUNTS);
+    match command {
+        AccountCommand::Create { name, json } => {
+            let url = format!("{base}&name={}", encode(&name));
+            let text = call(endpoint, access_key, secret_key, "POST", &url).await?;
+            let v: serde_json::Value =
+                serde_json::from_str(&text).context("the server's answer is not JSON")?;
+            let field = |k: &str| v[k].as_str().map(str::to_owned).unwrap_or_default();
+            let (id, key, secret) = (
+                field("account_id"),
+                field("access_key_id"),
+                field("secret_access_key"),
+            );
+            if json {
+                println!(
+                    "{{\"account_id\": {}, \"access_key_id\": {}, \"secret_access_key\": {}}}",
+                    serde_json::Value::from(id),
+                    serde_json::Value::from(key),
+                    serde_json::Value::from(secret)
+                );
+            } else {
+                println!(
+                    "Account {name} created with id {id}. Its root credentials (the secret is not shown again):\n\n  \
+                     export AWS_ACCESS_KEY_ID={key} AWS_SECRET_ACCESS_KEY={secret}"
+                );
+            }
+        }
+        AccountCommand::List { json } => {
+            let text = call(endpoint, access_key, secret_key, "GET", &base).await?;
+            if json {
+                println!("{text}");
+            } else {
+                let v: serde_json::Value =
+                    serde_json::from_str(&text).context("the server's answer is not JSON")?;
+                println!("{:<14} NAME", "ACCOUNT ID");
+                for a in v["Accounts"].as_array().into_iter().flatten() {
+                    let deployment = if a["deployment"].as_bool() == Some(true) {
+                        "  (this deployment's own)"
+                    } else {
+                        ""
+                    };
+                    println!(
+                        "{:<14} {}{deployment}",
+                        a["account_id"].as_str().unwrap_or_default(),
+                        a["name"].as_str().unwrap_or_default()
+                    );
+                }
+            }
+        }
+        AccountCommand::Delete { name } => {
+            let url = format!("{base}&name={}", encode(&name));
+            call(endpoint, access_key, secret_key, "DELETE", &url).await?;
+            println!("Account {name} deleted.");
+        }
+    }
+    Ok(())
+}
+
+/// Sends one signed admin request; the body of a 2xx answer, else its S3 error.
+async fn call(
+    endpoint: &str,
+    access_key: &str,
+    secret_key: &str,
+    method: &str,
+    url: &str,
+) -> anyhow::Result<String> {
     let identity =
         aws_credential_types::Credentials::new(access_key, secret_key, None, None, "coffer-admin").into();
     let params = v4::SigningParams::builder()
@@ -71,7 +152,7 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
         ("host", host.as_str()),
         ("x-amz-content-sha256", "UNSIGNED-PAYLOAD"),
     ];
-    let signable = SignableRequest::new(method, &url, headers.into_iter(), SignableBody::UnsignedPayload)
+    let signable = SignableRequest::new(method, url, headers.into_iter(), SignableBody::UnsignedPayload)
         .context("cannot sign the request")?;
     let (instructions, _) = sign(signable, &params)
         .context("cannot sign the request")?
@@ -105,6 +186,5 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
             .unwrap_or(&text);
         bail!("{status} {code}: {message}");
     }
-    println!("{text}");
-    Ok(())
+    Ok(text.into_owned())
 }

@@ -35,7 +35,8 @@ pub enum Command {
     /// start the server with the new key afterwards. Back up the new key.
     RotateMasterKey(RotateArgs),
 
-    /// Administer a running server: its built-in key service (SSE-KMS keys).
+    /// Administer a running server: accounts (tenants) and the built-in key service
+    /// (SSE-KMS keys).
     ///
     /// Requests are signed with the deployment root's credentials, from
     /// COFFER_ROOT_ACCESS_KEY/COFFER_ROOT_SECRET_KEY or else
@@ -64,9 +65,34 @@ pub struct AdminArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
+    /// Accounts: tenants that own their buckets and IAM identities, as AWS accounts do.
+    #[command(subcommand)]
+    Account(AccountCommand),
     /// SSE-KMS keys of the built-in key service.
     #[command(subcommand)]
     Kms(KmsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create an account with a 12-digit id and a root access key; prints the key's
+    /// secret (shown only once).
+    Create {
+        /// 1-64 characters of a-z, 0-9, '-', '_' and '.'; unique in the deployment.
+        name: String,
+        /// Print {"account_id", "access_key_id", "secret_access_key"} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the accounts.
+    List {
+        /// Print the server's JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete an account, its IAM users and keys. Refused while it owns buckets, and for
+    /// the deployment's own account.
+    Delete { name: String },
 }
 
 #[derive(Debug, Subcommand)]

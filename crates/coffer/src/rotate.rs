@@ -79,8 +79,9 @@ pub async fn rotate(args: RotateArgs) -> anyhow::Result<()> {
         )?;
     store.close().await?;
     println!(
-        "Done: {} records visited, {} data keys re-sealed, {} SSE-C objects left to their customers' keys.",
-        report.visited, report.resealed, report.customer_keyed
+        "Done: {} records visited, {} data keys re-sealed, {} KMS keys and {} access-key secrets re-sealed, \
+         {} SSE-C objects left to their customers' keys.",
+        report.visited, report.resealed, report.kms_keys, report.access_keys, report.customer_keyed
     );
 
     if in_data_dir {

@@ -9,8 +9,10 @@ use anyhow::Context as _;
 use bytes::Bytes;
 use coffer_blob::BlobStore;
 use coffer_core::{Store, StoreConfig};
+use coffer_iam::Iam;
 use coffer_meta::Durability;
 use coffer_meta_sqlite::SqliteMetaStore;
+use coffer_query::QueryEndpoint;
 use coffer_s3::{EndpointConfig, ResponseBody, S3Endpoint};
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
@@ -32,6 +34,8 @@ const GC_INTERVAL: Duration = Duration::from_secs(600);
 #[derive(Clone)]
 struct App {
     s3: S3Endpoint,
+    /// IAM and STS, on the same port (ADR 13).
+    query: QueryEndpoint,
     ready: Arc<AtomicBool>,
 }
 
@@ -51,6 +55,13 @@ impl App {
                 }
                 _ => {}
             }
+        }
+        if coffer_query::is_query_request(&req) {
+            return self
+                .query
+                .handle(req)
+                .await
+                .map(|b| Full::new(b).map_err(|never| match never {}).boxed_unsync());
         }
         self.s3.handle(req).await
     }
@@ -147,6 +158,17 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let _lock = datadir::lock(&config.data_dir)?;
     let (store, key_origin) = open_store(&config)?;
     let (creds, origin) = credentials::load_or_create(&config.data_dir)?;
+    let keyring = store
+        .keyring()
+        .context("the store has no master key, which seals access-key secrets")?;
+    let iam = Iam::open(
+        store.meta(),
+        keyring,
+        &creds.access_key_id,
+        &creds.secret_access_key,
+    )
+    .await
+    .context("cannot load the accounts and access keys")?;
     collect_garbage(&store).await;
 
     let listener = TcpListener::bind(&config.address).await.with_context(|| {
@@ -213,14 +235,14 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     let app = App {
         s3: S3Endpoint::new(
             store.clone(),
+            iam.clone(),
             &EndpointConfig {
                 region: config.region.clone(),
-                root_access_key: creds.access_key_id,
-                root_secret_key: creds.secret_access_key,
                 domains: config.domains.clone(),
                 allow_sse_c_over_http: config.allow_sse_c_over_http,
             },
         ),
+        query: QueryEndpoint::new(iam),
         ready: ready.clone(),
     };
     tracing::info!(address = %local, data_dir = %config.data_dir.display(), "serving");

@@ -30,10 +30,11 @@ fn health_endpoints_answer_without_credentials() {
     let server = Server::start();
     assert_eq!(http_get(&server.endpoint, "/health/live").0, 200);
     assert_eq!(http_get(&server.endpoint, "/health/ready").0, 200);
-    // Anything else unsigned is S3, and denied.
+    // Anything else unsigned is S3: here the bucket "health", which does not exist
+    // (NoSuchBucket for anyone, as AWS).
     let (status, body) = http_get(&server.endpoint, "/health/other");
-    assert_eq!(status, 403);
-    assert!(body.contains("<Code>AccessDenied</Code>"), "{body}");
+    assert_eq!(status, 404);
+    assert!(body.contains("<Code>NoSuchBucket</Code>"), "{body}");
 }
 
 #[test]

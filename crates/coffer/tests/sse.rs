@@ -781,11 +781,7 @@ async fn rotate_master_key_reseals_every_data_key() {
         .unwrap();
     // Rotation refuses to run under a live server (which would keep sealing with the
     // old key).
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coffer"))
-        .args(["rotate-master-key", "--data-dir"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
+    let out = common::rotate_master_key(dir.path());
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("another coffer process"));
     assert!(server.terminate());
@@ -799,12 +795,7 @@ async fn rotate_master_key_reseals_every_data_key() {
         format!("# staged\n{staged_key}\n"),
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coffer"))
-        .args(["rotate-master-key", "--data-dir"])
-        .arg(dir.path())
-        .env_remove("COFFER_MASTER_KEY")
-        .output()
-        .unwrap();
+    let out = common::rotate_master_key(dir.path());
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

@@ -7,18 +7,18 @@ use crate::convert::timestamp;
 use crate::error::CoreResultExt as _;
 use crate::service::Coffer;
 
-fn caller<T>(req: &S3Request<T>) -> String {
-    req.credentials
-        .as_ref()
-        .map(|c| c.access_key.clone())
-        .unwrap_or_default()
+/// The caller's account: authorization let only signed callers through.
+fn caller_account<T>(req: &S3Request<T>) -> S3Result<String> {
+    crate::access::caller(req)
+        .map(|c| c.account_id().to_owned())
+        .ok_or_else(|| s3s::s3_error!(AccessDenied, "Access Denied"))
 }
 
 pub(crate) async fn create_bucket(
     s: &Coffer,
     req: S3Request<CreateBucketInput>,
 ) -> S3Result<S3Response<CreateBucketOutput>> {
-    let owner = caller(&req);
+    let owner = caller_account(&req)?;
     let input = req.input;
     let region = input
         .create_bucket_configuration
@@ -59,15 +59,16 @@ pub(crate) async fn list_buckets(
     s: &Coffer,
     req: S3Request<ListBucketsInput>,
 ) -> S3Result<S3Response<ListBucketsOutput>> {
-    let owner = caller(&req);
+    let account = caller_account(&req)?;
     let prefix = req.input.prefix.unwrap_or_default();
+    // Only the caller's account's buckets, as AWS.
     let buckets = s
         .store
         .list_buckets()
         .await
         .s3()?
         .into_iter()
-        .filter(|b| b.name.starts_with(&prefix))
+        .filter(|b| b.owner == account && b.name.starts_with(&prefix))
         .map(|b| Bucket {
             name: Some(b.name),
             creation_date: Some(timestamp(b.created_ms)),
@@ -76,10 +77,7 @@ pub(crate) async fn list_buckets(
         .collect();
     Ok(S3Response::new(ListBucketsOutput {
         buckets: Some(buckets),
-        owner: Some(Owner {
-            display_name: Some(owner.clone()),
-            id: Some(owner),
-        }),
+        owner: Some(s.owner(&account)),
         ..Default::default()
     }))
 }

@@ -119,10 +119,7 @@ pub(crate) async fn list_objects_v2(
         .flatten();
     let owner = if input.fetch_owner.unwrap_or(false) {
         let bucket = s.store.bucket(&input.bucket).await.s3()?;
-        Some(Owner {
-            display_name: Some(bucket.owner.clone()),
-            id: Some(bucket.owner),
-        })
+        Some(s.owner(&bucket.owner))
     } else {
         None
     };
@@ -169,10 +166,7 @@ pub(crate) async fn list_objects(
         .then(|| page.entries.last().map(|e| enc.apply(e.name().to_owned())))
         .flatten();
     let bucket = s.store.bucket(&input.bucket).await.s3()?;
-    let owner = Owner {
-        display_name: Some(bucket.owner.clone()),
-        id: Some(bucket.owner),
-    };
+    let owner = s.owner(&bucket.owner);
     let truncated = page.truncated;
     let (contents, prefixes) = split_page(page, &enc, Some(&owner));
     Ok(S3Response::new(ListObjectsOutput {
@@ -266,10 +260,7 @@ pub(crate) async fn list_multipart_uploads(
         _ => (None, None),
     };
     let bucket = s.store.bucket(&input.bucket).await.s3()?;
-    let owner = Owner {
-        display_name: Some(bucket.owner.clone()),
-        id: Some(bucket.owner),
-    };
+    let owner = s.owner(&bucket.owner);
     let mut uploads = Vec::new();
     let mut common_prefixes = Vec::new();
     for e in entries {

@@ -20,7 +20,6 @@ use s3s::{S3Error, S3ErrorCode, S3Result};
 use time::OffsetDateTime;
 
 use self::form::{Fields, FileError};
-pub(crate) use self::policy::RootKeys;
 use crate::convert::{object_meta, parse_http_date, tags_in};
 use crate::error::to_s3;
 use crate::vhost::BaseDomains;
@@ -35,15 +34,15 @@ pub(crate) struct FormTarget {
 /// The POST Object handler. Built once per endpoint.
 pub(crate) struct PostObject {
     store: Store,
-    keys: RootKeys,
+    iam: coffer_iam::Iam,
     domains: Option<BaseDomains>,
 }
 
 impl PostObject {
-    pub(crate) fn new(store: Store, keys: RootKeys, domains: &[String]) -> Self {
+    pub(crate) fn new(store: Store, iam: coffer_iam::Iam, domains: &[String]) -> Self {
         Self {
             store,
-            keys,
+            iam,
             domains: (!domains.is_empty()).then(|| BaseDomains::new(domains)),
         }
     }
@@ -140,7 +139,7 @@ impl PostObject {
     /// the caller then drains).
     async fn admit(&self, target: &FormTarget, fields: &Fields, filename: &str) -> S3Result<Upload> {
         let key_field = fields.get("key").ok_or_else(|| policy::missing_field("key"))?;
-        let policy = policy::authenticate(fields, &self.keys, OffsetDateTime::now_utc())?;
+        let policy = policy::authenticate(fields, &self.iam, OffsetDateTime::now_utc())?;
         let key = key_field.replace("${filename}", filename);
         let range = policy::check_conditions(&policy, fields, &target.bucket, &key)?;
         let mut meta = object_meta(
@@ -159,7 +158,11 @@ impl PostObject {
         coffer_core::validate_key(&key).map_err(to_s3)?;
         coffer_core::validate_storage_class(storage_class.as_deref()).map_err(to_s3)?;
         coffer_core::validate_metadata(&meta).map_err(to_s3)?;
-        self.store.bucket(&target.bucket).await.map_err(to_s3)?;
+        let bucket = self.store.bucket(&target.bucket).await.map_err(to_s3)?;
+        let caller = policy::signer(fields).and_then(|k| self.iam.authenticate(k).ok().map(|(c, _)| c));
+        if !coffer_iam::may_access_bucket(caller.as_ref(), Some(&bucket.owner)) {
+            return Err(s3s::s3_error!(AccessDenied, "Access Denied"));
+        }
         Ok(Upload {
             key,
             meta,

@@ -9,6 +9,16 @@ use std::time::{Duration, Instant};
 pub const ACCESS_KEY: &str = "COFFERTESTACCESSKEY1";
 pub const SECRET_KEY: &str = "coffer/test/secret/key/0123456789abcdefgh";
 
+/// `coffer rotate-master-key --data-dir DIR`, the key taken from the data dir.
+pub fn rotate_master_key(data_dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_coffer"))
+        .args(["rotate-master-key", "--data-dir"])
+        .arg(data_dir)
+        .env_remove("COFFER_MASTER_KEY")
+        .output()
+        .unwrap()
+}
+
 /// A running server. Killed (SIGKILL) on drop.
 pub struct Server {
     child: Option<Child>,

@@ -19,10 +19,25 @@ use super::form::Fields;
 /// The only algorithm of a SigV4 POST.
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 
-/// Who may sign a policy: root only, until IAM exists.
-pub(crate) struct RootKeys {
-    pub(crate) access_key: String,
-    pub(crate) secret_key: String,
+/// Who may sign a policy: the secret of an access key, if the key is known and active.
+pub(crate) trait Signers: Send + Sync {
+    fn secret(&self, access_key: &str) -> Option<String>;
+}
+
+impl Signers for coffer_iam::Iam {
+    fn secret(&self, access_key: &str) -> Option<String> {
+        self.authenticate(access_key)
+            .ok()
+            .map(|(_, secret)| secret.expose().to_owned())
+    }
+}
+
+/// The access key a form is signed with (checked by [`authenticate`]).
+pub(super) fn signer(fields: &Fields) -> Option<&str> {
+    fields
+        .get("x-amz-credential")
+        .and_then(|c| c.split('/').next())
+        .or_else(|| fields.get("awsaccesskeyid"))
 }
 
 fn error(code: S3ErrorCode, message: impl Into<String>) -> S3Error {
@@ -132,7 +147,7 @@ fn invalid_policy(e: &PostPolicyError) -> S3Error {
 /// SigV2, which boto3's `generate_presigned_post` still produces by default) and not
 /// expired at `now`. Returns the policy, whose conditions [`check_conditions`] applies
 /// once the file's name is known.
-pub(super) fn authenticate(fields: &Fields, keys: &RootKeys, now: OffsetDateTime) -> S3Result<PostPolicy> {
+pub(super) fn authenticate(fields: &Fields, keys: &dyn Signers, now: OffsetDateTime) -> S3Result<PostPolicy> {
     let policy_text = if let Some(signature) = fields.get("x-amz-signature") {
         verify_v4(fields, signature, keys)?
     } else if let Some(signature) = fields.get("signature") {
@@ -167,7 +182,7 @@ fn signature_mismatch() -> S3Error {
 
 /// SigV4: `x-amz-signature` is hex HMAC-SHA256 of the policy text under the signing key
 /// of `x-amz-credential`'s scope. Returns the verified policy text.
-fn verify_v4<'f>(fields: &'f Fields, signature: &str, keys: &RootKeys) -> S3Result<&'f str> {
+fn verify_v4<'f>(fields: &'f Fields, signature: &str, keys: &dyn Signers) -> S3Result<&'f str> {
     let policy_text = required(fields, "policy")?;
     let algorithm = required(fields, "x-amz-algorithm")?;
     let credential = required(fields, "x-amz-credential")?;
@@ -181,25 +196,22 @@ fn verify_v4<'f>(fields: &'f Fields, signature: &str, keys: &RootKeys) -> S3Resu
         ));
     }
     let scope = Scope::parse(credential)?;
-    if scope.access_key != keys.access_key {
-        return Err(unknown_access_key());
-    }
-    verify_signature(policy_text, signature, &keys.secret_key, &scope)?;
+    let secret = keys.secret(scope.access_key).ok_or_else(unknown_access_key)?;
+    verify_signature(policy_text, signature, &secret, &scope)?;
     Ok(policy_text)
 }
 
 /// SigV2: `signature` is base64 HMAC-SHA1 of the policy text under the secret key of
 /// `AWSAccessKeyId`. Returns the verified policy text.
-fn verify_v2<'f>(fields: &'f Fields, signature: &str, keys: &RootKeys) -> S3Result<&'f str> {
+fn verify_v2<'f>(fields: &'f Fields, signature: &str, keys: &dyn Signers) -> S3Result<&'f str> {
     let policy_text = required(fields, "policy")?;
-    if required(fields, "awsaccesskeyid")? != keys.access_key {
-        return Err(unknown_access_key());
-    }
+    let secret = keys
+        .secret(required(fields, "awsaccesskeyid")?)
+        .ok_or_else(unknown_access_key)?;
     let claimed = base64::engine::general_purpose::STANDARD
         .decode(signature)
         .map_err(|_| signature_mismatch())?;
-    let mut mac =
-        Hmac::<Sha1>::new_from_slice(keys.secret_key.as_bytes()).map_err(S3Error::internal_error)?;
+    let mut mac = Hmac::<Sha1>::new_from_slice(secret.as_bytes()).map_err(S3Error::internal_error)?;
     mac.update(policy_text.as_bytes());
     mac.verify_slice(&claimed).map_err(|_| signature_mismatch())?;
     Ok(policy_text)
@@ -311,6 +323,17 @@ mod tests {
 
     const AK: &str = "AKIDEXAMPLE";
     const SK: &str = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+
+    struct RootKeys {
+        access_key: String,
+        secret_key: String,
+    }
+
+    impl Signers for RootKeys {
+        fn secret(&self, access_key: &str) -> Option<String> {
+            (access_key == self.access_key).then(|| self.secret_key.clone())
+        }
+    }
 
     fn keys() -> RootKeys {
         RootKeys {

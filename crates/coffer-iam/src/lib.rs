@@ -1,0 +1,132 @@
+//! Coffer's identity layer (ADR 13): accounts, IAM users and access keys, who signed a
+//! request, and whether it may do what it asks. Knows no HTTP: the S3 endpoint
+//! (`coffer-s3`) and the IAM/STS Query endpoint (`coffer-query`) call it.
+//!
+//! Key decision: every identity record is loaded into one in-memory [`Snapshot`] at
+//! start and again after each change, so authenticating a request never reads the
+//! database. Changes are serialized by one async mutex, committed by the metadata
+//! store (which checks their preconditions in the same transaction), then the snapshot
+//! is reloaded and swapped before the change is acknowledged: a new key works at once.
+
+mod access_keys;
+mod accounts;
+pub mod arn;
+mod authorize;
+mod error;
+pub mod ids;
+pub mod names;
+mod page;
+pub mod sigv4;
+mod snapshot;
+mod users;
+
+use std::sync::{Arc, RwLock};
+
+use coffer_core::Keyring;
+use coffer_meta::{IdentityChange, MetaStore};
+
+pub use access_keys::NewAccessKey;
+pub use accounts::NewAccount;
+pub use authorize::{iam_access_denied, may_access_bucket};
+pub use error::{IamError, IamResult};
+pub use page::{Page, PageRequest};
+pub use snapshot::{Account, Caller, KeyEntry, Principal, Secret, Snapshot};
+
+/// The identity layer. Cheap to clone.
+#[derive(Clone)]
+pub struct Iam {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    meta: Arc<dyn MetaStore>,
+    keyring: Arc<Keyring>,
+    root_access_key: String,
+    root_secret: Secret,
+    snapshot: RwLock<Arc<Snapshot>>,
+    /// Serializes changes, so the snapshot swapped in after a change includes it.
+    writes: tokio::sync::Mutex<()>,
+}
+
+impl Iam {
+    /// Loads every identity; `root_access_key`/`root_secret` are the deployment root's
+    /// configured credentials.
+    pub async fn open(
+        meta: Arc<dyn MetaStore>,
+        keyring: Arc<Keyring>,
+        root_access_key: &str,
+        root_secret: &str,
+    ) -> IamResult<Self> {
+        let root_secret = Secret::new(root_secret.to_owned());
+        let snapshot = Snapshot::build(
+            meta.load_identities().await?,
+            &keyring,
+            root_access_key,
+            &root_secret,
+        )?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                meta,
+                keyring,
+                root_access_key: root_access_key.to_owned(),
+                root_secret,
+                snapshot: RwLock::new(Arc::new(snapshot)),
+                writes: tokio::sync::Mutex::new(()),
+            }),
+        })
+    }
+
+    /// The identities as of now.
+    #[must_use]
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.inner
+            .snapshot
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The caller an access key stands for, and its secret (to check the signature).
+    /// `InvalidClientTokenId` for an unknown or inactive key.
+    pub fn authenticate(&self, access_key_id: &str) -> IamResult<(Caller, Secret)> {
+        self.snapshot().authenticate(access_key_id)
+    }
+
+    /// The deployment's own account id.
+    #[must_use]
+    pub fn deployment_account(&self) -> String {
+        self.snapshot().deployment_account.clone()
+    }
+
+    /// Commits `change`, then reloads the snapshot before returning.
+    async fn change(&self, change: IdentityChange) -> IamResult<()> {
+        let _serial = self.inner.writes.lock().await;
+        let result = self.inner.meta.apply_identity_change(change).await;
+        // Reload even after a failure: a failed batch may have been retried meanwhile.
+        let reloaded = self.reload().await;
+        result?;
+        reloaded
+    }
+
+    async fn reload(&self) -> IamResult<()> {
+        let records = self.inner.meta.load_identities().await?;
+        let snapshot = Snapshot::build(
+            records,
+            &self.inner.keyring,
+            &self.inner.root_access_key,
+            &self.inner.root_secret,
+        )?;
+        *self
+            .inner
+            .snapshot
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(snapshot);
+        Ok(())
+    }
+}
+
+/// The current time in Unix milliseconds.
+fn now_ms() -> i64 {
+    let now = time::OffsetDateTime::now_utc();
+    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}

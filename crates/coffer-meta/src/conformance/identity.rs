@@ -1,0 +1,201 @@
+//! Identity records: accounts, users and access keys, with the checks each change makes.
+
+use crate::{
+    AccessKeyRecord, AccountRecord, IamTag, IdentityChange, KeyStatus, MetaError, MetaStore, UserRecord,
+};
+
+fn key(id: &str, account: &str, user: Option<&str>) -> AccessKeyRecord {
+    AccessKeyRecord {
+        access_key_id: id.to_owned(),
+        account_id: account.to_owned(),
+        user_name: user.map(str::to_owned),
+        sealed_secret: format!("sealed-{id}"),
+        sealed_by: "mk-1".to_owned(),
+        status: KeyStatus::Active,
+        created_ms: 1_700_000_000_000,
+    }
+}
+
+fn user(account: &str, name: &str) -> UserRecord {
+    UserRecord {
+        account_id: account.to_owned(),
+        name: name.to_owned(),
+        path: "/".to_owned(),
+        unique_id: format!("AIDA{}", name.to_uppercase()),
+        created_ms: 1_700_000_000_000,
+        tags: vec![IamTag {
+            key: "team".to_owned(),
+            value: "a".to_owned(),
+        }],
+    }
+}
+
+async fn apply(store: &dyn MetaStore, change: IdentityChange) -> Result<(), MetaError> {
+    store.apply_identity_change(change).await
+}
+
+/// Accounts, users and keys are created, read back whole, limited and deleted as the
+/// change enum documents.
+pub async fn identities(store: &dyn MetaStore) {
+    let before = store.load_identities().await.unwrap();
+    let account = AccountRecord {
+        account_id: "111122223333".to_owned(),
+        name: "team-a".to_owned(),
+        created_ms: 1_700_000_000_000,
+        is_deployment: false,
+        settings: "{}".to_owned(),
+    };
+    let create = IdentityChange::CreateAccount {
+        account: account.clone(),
+        root_key: key("AKIAROOTA", "111122223333", None),
+    };
+    apply(store, create.clone()).await.unwrap();
+    let r = apply(store, create).await;
+    assert!(matches!(r, Err(MetaError::IdentityExists(_))), "{r:?}");
+
+    apply(store, IdentityChange::CreateUser(user("111122223333", "Alice")))
+        .await
+        .unwrap();
+    let r = apply(store, IdentityChange::CreateUser(user("111122223333", "alice"))).await;
+    assert!(
+        matches!(r, Err(MetaError::IdentityExists(_))),
+        "names are unique regardless of case: {r:?}"
+    );
+    for id in ["AKIAUSER1", "AKIAUSER2"] {
+        let change = IdentityChange::CreateAccessKey {
+            key: key(id, "111122223333", Some("Alice")),
+            max_per_owner: 2,
+        };
+        apply(store, change).await.unwrap();
+    }
+    let r = apply(
+        store,
+        IdentityChange::CreateAccessKey {
+            key: key("AKIAUSER3", "111122223333", Some("alice")),
+            max_per_owner: 2,
+        },
+    )
+    .await;
+    assert!(matches!(r, Err(MetaError::IdentityLimit(_))), "{r:?}");
+    let r = apply(
+        store,
+        IdentityChange::CreateAccessKey {
+            key: key("AKIANOUSER", "111122223333", Some("nobody")),
+            max_per_owner: 2,
+        },
+    )
+    .await;
+    assert!(matches!(r, Err(MetaError::NoSuchIdentity(_))), "{r:?}");
+
+    let snap = store.load_identities().await.unwrap();
+    assert!(snap.generation > before.generation);
+    assert!(snap.accounts.contains(&account));
+    assert!(snap.users.contains(&user("111122223333", "Alice")));
+    let keys: Vec<_> = snap
+        .access_keys
+        .iter()
+        .filter(|k| k.account_id == "111122223333")
+        .map(|k| (k.access_key_id.as_str(), k.user_name.as_deref()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("AKIAROOTA", None),
+            ("AKIAUSER1", Some("Alice")),
+            ("AKIAUSER2", Some("Alice"))
+        ]
+    );
+
+    // A key is addressed through its owner.
+    let r = apply(
+        store,
+        IdentityChange::SetAccessKeyStatus {
+            account_id: "111122223333".to_owned(),
+            user_name: None,
+            access_key_id: "AKIAUSER1".to_owned(),
+            status: KeyStatus::Inactive,
+        },
+    )
+    .await;
+    assert!(matches!(r, Err(MetaError::NoSuchIdentity(_))), "{r:?}");
+    apply(
+        store,
+        IdentityChange::SetAccessKeyStatus {
+            account_id: "111122223333".to_owned(),
+            user_name: Some("ALICE".to_owned()),
+            access_key_id: "AKIAUSER1".to_owned(),
+            status: KeyStatus::Inactive,
+        },
+    )
+    .await
+    .unwrap();
+    let snap = store.load_identities().await.unwrap();
+    let k1 = snap
+        .access_keys
+        .iter()
+        .find(|k| k.access_key_id == "AKIAUSER1")
+        .unwrap();
+    assert_eq!(k1.status, KeyStatus::Inactive);
+
+    let r = apply(
+        store,
+        IdentityChange::DeleteUser {
+            account_id: "111122223333".to_owned(),
+            user_name: "Alice".to_owned(),
+        },
+    )
+    .await;
+    assert!(matches!(r, Err(MetaError::IdentityInUse(_))), "keys first: {r:?}");
+    for id in ["AKIAUSER1", "AKIAUSER2"] {
+        apply(
+            store,
+            IdentityChange::DeleteAccessKey {
+                account_id: "111122223333".to_owned(),
+                user_name: Some("Alice".to_owned()),
+                access_key_id: id.to_owned(),
+            },
+        )
+        .await
+        .unwrap();
+    }
+    apply(
+        store,
+        IdentityChange::SetUserTags {
+            account_id: "111122223333".to_owned(),
+            user_name: "alice".to_owned(),
+            tags: Vec::new(),
+        },
+    )
+    .await
+    .unwrap();
+    apply(
+        store,
+        IdentityChange::DeleteUser {
+            account_id: "111122223333".to_owned(),
+            user_name: "Alice".to_owned(),
+        },
+    )
+    .await
+    .unwrap();
+
+    // An account that owns a bucket stays.
+    store
+        .create_bucket(crate::BucketRecord {
+            owner: "111122223333".to_owned(),
+            ..super::bucket_record("ident-owned")
+        })
+        .await
+        .unwrap();
+    let delete = IdentityChange::DeleteAccount {
+        account_id: "111122223333".to_owned(),
+    };
+    let r = apply(store, delete.clone()).await;
+    assert!(matches!(r, Err(MetaError::IdentityInUse(_))), "{r:?}");
+    store.delete_bucket("ident-owned").await.unwrap();
+    apply(store, delete.clone()).await.unwrap();
+    let r = apply(store, delete).await;
+    assert!(matches!(r, Err(MetaError::NoSuchIdentity(_))), "{r:?}");
+    let snap = store.load_identities().await.unwrap();
+    assert!(snap.accounts.iter().all(|a| a.account_id != "111122223333"));
+    assert!(snap.access_keys.iter().all(|k| k.account_id != "111122223333"));
+}
