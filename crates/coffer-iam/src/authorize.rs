@@ -1,31 +1,349 @@
-//! Who may do what. Phase 1 of ADR 13 (no policies yet): an account's root may do
-//! anything to its own account's resources; IAM users have no permissions until
-//! policies grant them (as an AWS user without policies), and nobody reaches another
-//! account's resources (that needs a bucket policy or an ACL grant).
+//! Who may do what: the decision of ADR 13 section 4 for S3 requests and IAM actions,
+//! over the compiled policies of the snapshot. No database read.
+//!
+//! Fast path: an account root acting on its own account's resources, with no bucket
+//! policy in play, is allowed after two map lookups (the policy engine is not entered).
 
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::Iam;
 use crate::error::IamError;
-use crate::snapshot::Caller;
+use crate::policy::{ConditionKeys, Decision, DecisionInput, Policy, PrincipalRef, RequestContext, decide};
+use crate::s3_actions::{self, ResourceKind};
+use crate::snapshot::{Caller, Principal, Snapshot};
 
-/// Whether `caller` (`None`: anonymous) may act on a bucket owned by `owner` (`None`: no
-/// bucket, as ListBuckets and CreateBucket).
-#[must_use]
-pub fn may_access_bucket(caller: Option<&Caller>, owner: Option<&str>) -> bool {
-    let Some(caller) = caller else { return false };
-    if !caller.is_root() {
-        return false;
-    }
-    owner.is_none_or(|owner| owner == caller.account_id())
+/// How an S3 request was authenticated (`s3:authType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthType {
+    /// `Authorization` header.
+    Header,
+    /// Presigned URL.
+    Query,
+    /// Browser form (POST Object).
+    Post,
 }
 
-/// IAM's AccessDenied for `caller` performing `action` (`iam:CreateUser`) on `resource`,
-/// or `None` when it is allowed.
-#[must_use]
-pub fn iam_access_denied(caller: &Caller, action: &str, resource: &str) -> Option<IamError> {
-    if caller.is_root() {
-        return None;
+/// The object a copy reads.
+#[derive(Clone, Debug, Default)]
+pub struct CopySourceFacts {
+    pub bucket: String,
+    pub key: String,
+    pub version_id: Option<String>,
+    /// `None` when the bucket does not exist (the operation then answers NoSuchBucket).
+    pub owner: Option<String>,
+}
+
+/// What authorization needs to know of an S3 request, read by the protocol layer.
+#[derive(Clone, Debug, Default)]
+pub struct S3Facts {
+    /// AWS's operation name (`ListObjectsV2`).
+    pub operation: String,
+    pub bucket: Option<String>,
+    pub key: Option<String>,
+    /// The bucket's owner account (`None`: no bucket, or it does not exist yet).
+    pub bucket_owner: Option<String>,
+    pub copy_source: Option<CopySourceFacts>,
+    /// Request headers, names lower-cased.
+    pub headers: HashMap<String, String>,
+    /// Query parameters, decoded.
+    pub query: HashMap<String, String>,
+    pub source_ip: Option<IpAddr>,
+    pub secure_transport: bool,
+    /// `None` for an anonymous request.
+    pub auth_type: Option<AuthType>,
+}
+
+impl S3Facts {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
     }
-    Some(IamError::AccessDenied(format!(
-        "User: {} is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action",
-        caller.arn()
-    )))
+}
+
+/// The outcome, with what to tell the log when denied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Allow,
+    /// Denied; the action and resource that were refused.
+    Deny {
+        action: String,
+        resource: String,
+    },
+}
+
+fn principal_ref<'a>(
+    caller: Option<&'a Caller>,
+    arn: &'a str,
+    canonical: Option<&'a str>,
+) -> PrincipalRef<'a> {
+    match caller {
+        None => PrincipalRef::anonymous(),
+        Some(c) => PrincipalRef {
+            account_id: c.account_id(),
+            arn,
+            role_arn: None,
+            canonical_id: canonical,
+            anonymous: false,
+        },
+    }
+}
+
+/// Condition keys every request has (the `aws:` global keys of the caller).
+fn global_keys(caller: Option<&Caller>, source_ip: Option<IpAddr>, secure: bool) -> ConditionKeys {
+    let mut keys = ConditionKeys::new();
+    let now = time::OffsetDateTime::now_utc();
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    keys.insert("aws:CurrentTime", now.format(&format).unwrap_or_default());
+    keys.insert("aws:EpochTime", now.unix_timestamp().to_string());
+    keys.insert("aws:SecureTransport", if secure { "true" } else { "false" });
+    if let Some(ip) = source_ip {
+        keys.insert("aws:SourceIp", ip.to_string());
+    }
+    if let Some(c) = caller {
+        keys.insert("aws:PrincipalArn", c.arn());
+        keys.insert("aws:PrincipalAccount", c.account_id());
+        keys.insert("aws:userid", c.user_id());
+        match &c.principal {
+            Principal::Root { .. } => keys.insert("aws:PrincipalType", "Account"),
+            Principal::User(u) => {
+                keys.insert("aws:PrincipalType", "User");
+                keys.insert("aws:username", u.name.as_str());
+                for t in &u.tags {
+                    keys.insert(&format!("aws:PrincipalTag/{}", t.key), t.value.as_str());
+                }
+            }
+        }
+    }
+    keys
+}
+
+/// The `s3:` condition keys a request carries.
+fn s3_keys(keys: &mut ConditionKeys, facts: &S3Facts) {
+    for (param, key) in [
+        ("prefix", "s3:prefix"),
+        ("delimiter", "s3:delimiter"),
+        ("max-keys", "s3:max-keys"),
+        ("versionId", "s3:VersionId"),
+    ] {
+        if let Some(v) = facts.query.get(param) {
+            keys.insert(key, v.as_str());
+        }
+    }
+    for header in [
+        "x-amz-acl",
+        "x-amz-grant-read",
+        "x-amz-grant-write",
+        "x-amz-grant-read-acp",
+        "x-amz-grant-write-acp",
+        "x-amz-grant-full-control",
+        "x-amz-server-side-encryption",
+        "x-amz-server-side-encryption-aws-kms-key-id",
+        "x-amz-copy-source",
+        "x-amz-metadata-directive",
+        "x-amz-storage-class",
+        "x-amz-content-sha256",
+        "x-amz-object-lock-mode",
+        "x-amz-object-lock-retain-until-date",
+        "x-amz-object-lock-legal-hold",
+    ] {
+        if let Some(v) = facts.header(header) {
+            keys.insert(&format!("s3:{header}"), v);
+        }
+    }
+    if let Some(tagging) = facts.header("x-amz-tagging") {
+        for (k, v) in form_urlencoded::parse(tagging.as_bytes()) {
+            keys.insert(&format!("s3:RequestObjectTag/{k}"), v.as_ref());
+            keys.insert("s3:RequestObjectTagKeys", k.as_ref());
+        }
+    }
+    if let Some(owner) = &facts.bucket_owner {
+        keys.insert("s3:ResourceAccount", owner.as_str());
+    }
+    match facts.auth_type {
+        Some(AuthType::Header) => keys.insert("s3:authType", "REST-HEADER"),
+        Some(AuthType::Query) => keys.insert("s3:authType", "REST-QUERY-STRING"),
+        Some(AuthType::Post) => keys.insert("s3:authType", "POST"),
+        None => {}
+    }
+    if facts.auth_type.is_some() {
+        keys.insert("s3:signatureversion", "AWS4-HMAC-SHA256");
+    }
+    if let Some(ua) = facts.header("user-agent") {
+        keys.insert("aws:UserAgent", ua);
+    }
+    if let Some(referer) = facts.header("referer") {
+        keys.insert("aws:Referer", referer);
+    }
+}
+
+/// One decision for `caller` on (`action`, `resource`) owned by `resource_account`.
+fn decide_one(
+    snap: &Snapshot,
+    caller: Option<&Caller>,
+    action: &str,
+    resource: &str,
+    resource_account: Option<&str>,
+    keys: &ConditionKeys,
+) -> Decision {
+    let arn = caller.map(Caller::arn).unwrap_or_default();
+    let canonical = caller
+        .and_then(|c| snap.account(c.account_id()))
+        .map(|a| a.canonical_id.clone());
+    let request = RequestContext {
+        action,
+        resource,
+        principal: principal_ref(caller, &arn, canonical.as_deref()),
+        keys,
+    };
+    let identity: Vec<&Policy> = caller
+        .map(|c| snap.identity_policies(c).iter().map(Arc::as_ref).collect())
+        .unwrap_or_default();
+    decide(&DecisionInput {
+        request: &request,
+        is_root: caller.is_some_and(Caller::is_root),
+        resource_account,
+        identity: &identity,
+        session: None,
+        resource_policy: None,
+        acl_allows: false,
+    })
+}
+
+impl Iam {
+    /// Whether `caller` (`None`: anonymous) may make the S3 request `facts` describes:
+    /// every action the operation needs, on its resource, must be allowed. DeleteObjects'
+    /// per-key action is left to [`Iam::authorize_s3_action`], once the keys are known.
+    #[must_use]
+    pub fn authorize_s3(&self, caller: Option<&Caller>, facts: &S3Facts) -> Verdict {
+        let Some(spec) = s3_actions::operation(&facts.operation) else {
+            tracing::warn!(operation = %facts.operation, "an S3 operation missing from the action table is denied");
+            return Verdict::Deny {
+                action: facts.operation.clone(),
+                resource: String::new(),
+            };
+        };
+        // CreateBucket is an account-level permission: the bucket has no owner yet, and an
+        // existing one is the operation's to report.
+        let own_account = |owner: Option<&String>| {
+            spec.operation == "CreateBucket"
+                || owner.is_none_or(|o| caller.is_some_and(|c| c.account_id() == o))
+        };
+        if caller.is_some_and(Caller::is_root)
+            && own_account(facts.bucket_owner.as_ref())
+            && facts
+                .copy_source
+                .as_ref()
+                .is_none_or(|s| own_account(s.owner.as_ref()))
+        {
+            return Verdict::Allow;
+        }
+        let snap = self.snapshot();
+        let mut keys = global_keys(caller, facts.source_ip, facts.secure_transport);
+        s3_keys(&mut keys, facts);
+        let extra = spec.extra_actions(|h| facts.header(h));
+        for action_spec in spec.actions.iter().chain(extra.iter()) {
+            // DeleteObjects names its keys in the body: each is authorized by the
+            // operation. Anonymous and other accounts' callers need a grant on the
+            // bucket's side, which (until bucket policies) cannot exist: refuse them here.
+            if spec.per_key && action_spec.resource == ResourceKind::Object {
+                if caller.is_none_or(|c| facts.bucket_owner.as_deref() != Some(c.account_id())) {
+                    return Verdict::Deny {
+                        action: action_spec.action.to_owned(),
+                        resource: s3_actions::resource_arn(
+                            ResourceKind::Bucket,
+                            facts.bucket.as_deref(),
+                            None,
+                        )
+                        .unwrap_or_default(),
+                    };
+                }
+                continue;
+            }
+            let (bucket, key, versioned, owner) = match action_spec.resource {
+                ResourceKind::CopySource => match &facts.copy_source {
+                    Some(s) => (
+                        Some(s.bucket.as_str()),
+                        Some(s.key.as_str()),
+                        s.version_id.is_some(),
+                        s.owner.as_deref(),
+                    ),
+                    None => continue,
+                },
+                _ => (
+                    facts.bucket.as_deref(),
+                    facts.key.as_deref(),
+                    facts.query.contains_key("versionId"),
+                    facts.bucket_owner.as_deref(),
+                ),
+            };
+            let action = action_spec.action_for(versioned);
+            let Some(resource) = s3_actions::resource_arn(action_spec.resource, bucket, key) else {
+                return Verdict::Deny {
+                    action: action.to_owned(),
+                    resource: String::new(),
+                };
+            };
+            let resource_account = if spec.operation == "CreateBucket" {
+                None
+            } else {
+                owner
+            };
+            if decide_one(&snap, caller, action, &resource, resource_account, &keys) != Decision::Allow {
+                return Verdict::Deny {
+                    action: action.to_owned(),
+                    resource,
+                };
+            }
+        }
+        Verdict::Allow
+    }
+
+    /// One action on one object of the request's bucket (DeleteObjects, per key).
+    #[must_use]
+    pub fn authorize_s3_action(
+        &self,
+        caller: Option<&Caller>,
+        facts: &S3Facts,
+        action: &str,
+        key: &str,
+    ) -> bool {
+        let owner = facts.bucket_owner.as_deref();
+        if caller.is_some_and(|c| c.is_root() && owner.is_none_or(|o| o == c.account_id())) {
+            return true;
+        }
+        let Some(bucket) = facts.bucket.as_deref() else {
+            return false;
+        };
+        let snap = self.snapshot();
+        let mut keys = global_keys(caller, facts.source_ip, facts.secure_transport);
+        s3_keys(&mut keys, facts);
+        let resource = format!("arn:aws:s3:::{bucket}/{key}");
+        decide_one(&snap, caller, action, &resource, owner, &keys) == Decision::Allow
+    }
+
+    /// IAM's AccessDenied for `caller` performing `action` (`iam:CreateUser`) on
+    /// `resource`, or `None` when it is allowed. IAM has no resource policies: the
+    /// caller's identity policies decide (a root may do anything in its account).
+    #[must_use]
+    pub fn iam_access_denied(
+        &self,
+        caller: &Caller,
+        action: &str,
+        resource: &str,
+        source_ip: Option<IpAddr>,
+    ) -> Option<IamError> {
+        if caller.is_root() {
+            return None;
+        }
+        let snap = self.snapshot();
+        let keys = global_keys(Some(caller), source_ip, false);
+        if decide_one(&snap, Some(caller), action, resource, None, &keys) == Decision::Allow {
+            return None;
+        }
+        Some(IamError::AccessDenied(format!(
+            "User: {} is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action",
+            caller.arn()
+        )))
+    }
 }

@@ -19,6 +19,9 @@ pub enum IamError {
     ValidationError(String),
     #[error("{0}")]
     AccessDenied(String),
+    /// A policy document that does not parse or validate.
+    #[error("{0}")]
+    MalformedPolicyDocument(String),
     /// The access key id is unknown or inactive.
     #[error("The security token included in the request is invalid.")]
     InvalidClientTokenId,

@@ -12,10 +12,16 @@ mod access_keys;
 mod accounts;
 pub mod arn;
 mod authorize;
+pub mod aws_managed;
 mod error;
+mod groups;
 pub mod ids;
+mod inline;
+mod managed;
 pub mod names;
 mod page;
+pub mod policy;
+pub mod s3_actions;
 pub mod sigv4;
 mod snapshot;
 mod users;
@@ -27,10 +33,16 @@ use coffer_meta::{IdentityChange, MetaStore};
 
 pub use access_keys::NewAccessKey;
 pub use accounts::NewAccount;
-pub use authorize::{iam_access_denied, may_access_bucket};
+pub use authorize::{AuthType, CopySourceFacts, S3Facts, Verdict};
 pub use error::{IamError, IamResult};
+pub use managed::{PolicyView, Scope, VersionView};
 pub use page::{Page, PageRequest};
 pub use snapshot::{Account, Caller, KeyEntry, Principal, Secret, Snapshot};
+
+/// The address a request came from (`aws:SourceIp`), put in the request's extensions by
+/// the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeerAddr(pub std::net::SocketAddr);
 
 /// The identity layer. Cheap to clone.
 #[derive(Clone)]
@@ -123,6 +135,12 @@ impl Iam {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(snapshot);
         Ok(())
     }
+}
+
+/// A document's size as AWS counts it against policy quotas: characters other than
+/// whitespace.
+fn aws_size(document: &str) -> usize {
+    document.chars().filter(|c| !c.is_whitespace()).count()
 }
 
 /// The current time in Unix milliseconds.

@@ -2,13 +2,18 @@
 //! memory so that no request reads the database to authenticate.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use coffer_core::{Keyring, access_key_context};
-use coffer_meta::{AccessKeyRecord, AccountRecord, IdentitySnapshot, KeyStatus, UserRecord, name_key};
+use coffer_meta::{
+    AccessKeyRecord, AccountRecord, AttachmentRecord, EntityKind, GroupRecord, IdentitySnapshot,
+    InlinePolicyRecord, KeyStatus, ManagedPolicyRecord, MembershipRecord, UserRecord, name_key,
+};
 
 use crate::arn::{canonical_user_id, entity_arn, root_arn};
 use crate::error::{IamError, IamResult};
 use crate::ids::secret_text;
+use crate::policy::{Policy, PolicyKind};
 
 /// A secret access key. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -116,6 +121,15 @@ pub struct Snapshot {
     /// By (account id, lower-cased name).
     pub users: BTreeMap<(String, String), UserRecord>,
     pub keys: HashMap<String, KeyEntry>,
+    /// By (account id, lower-cased name).
+    pub groups: BTreeMap<(String, String), GroupRecord>,
+    pub memberships: Vec<MembershipRecord>,
+    /// Customer managed policies, by (account id, lower-cased name).
+    pub policies: BTreeMap<(String, String), ManagedPolicyRecord>,
+    pub attachments: Vec<AttachmentRecord>,
+    pub inline_policies: Vec<InlinePolicyRecord>,
+    /// Each user's identity policies (inline, attached, and its groups'), compiled.
+    pub(crate) user_policies: HashMap<(String, String), Vec<Arc<Policy>>>,
     /// The deployment root: from the config, never stored.
     pub(crate) root_key: Option<(String, Secret)>,
 }
@@ -142,7 +156,7 @@ impl Snapshot {
             let secret = Secret(secret_text(&key));
             keys.insert(record.access_key_id.clone(), KeyEntry { record, secret });
         }
-        Ok(Self {
+        let mut snapshot = Self {
             generation: records.generation,
             accounts: records
                 .accounts
@@ -159,8 +173,98 @@ impl Snapshot {
                 .map(|u| ((u.account_id.clone(), name_key(&u.name)), u))
                 .collect(),
             keys,
+            groups: records
+                .groups
+                .into_iter()
+                .map(|g| ((g.account_id.clone(), name_key(&g.name)), g))
+                .collect(),
+            memberships: records.memberships,
+            policies: records
+                .policies
+                .into_iter()
+                .map(|p| ((p.account_id.clone(), name_key(&p.name)), p))
+                .collect(),
+            attachments: records.attachments,
+            inline_policies: records.inline_policies,
+            user_policies: HashMap::new(),
             root_key: Some((root_access_key.to_owned(), root_secret.clone())),
-        })
+        };
+        snapshot.user_policies = snapshot.compile_user_policies();
+        Ok(snapshot)
+    }
+
+    /// Compiles every document once and gives each user the policies that apply to it.
+    fn compile_user_policies(&self) -> HashMap<(String, String), Vec<Arc<Policy>>> {
+        let compile = |what: &str, text: &str| match Policy::parse(text, PolicyKind::Identity) {
+            Ok(p) => Some(Arc::new(p)),
+            Err(e) => {
+                // Stored documents were validated when put; one that no longer parses
+                // grants nothing (a Deny in it is lost: say so loudly).
+                tracing::error!(policy = %what, error = %e, "a stored policy does not parse; it is ignored");
+                None
+            }
+        };
+        let mut managed: HashMap<String, Arc<Policy>> = HashMap::new();
+        for (name, doc) in crate::aws_managed::POLICIES {
+            if let Some(p) = compile(name, doc) {
+                managed.insert(format!("{}{name}", crate::aws_managed::ARN_PREFIX), p);
+            }
+        }
+        for p in self.policies.values() {
+            let arn = crate::arn::entity_arn(&p.account_id, "policy", &p.path, &p.name);
+            if let Some(v) = p.versions.iter().find(|v| v.is_default)
+                && let Some(compiled) = compile(&arn, &v.document)
+            {
+                managed.insert(arn, compiled);
+            }
+        }
+        let mut of_entity: HashMap<(String, EntityKind, String), Vec<Arc<Policy>>> = HashMap::new();
+        for a in &self.attachments {
+            if let Some(p) = managed.get(&a.policy_arn) {
+                of_entity
+                    .entry((a.account_id.clone(), a.kind, a.entity_key.clone()))
+                    .or_default()
+                    .push(p.clone());
+            }
+        }
+        for i in &self.inline_policies {
+            if let Some(p) = compile(&i.policy_name, &i.document) {
+                of_entity
+                    .entry((i.account_id.clone(), i.kind, i.entity_key.clone()))
+                    .or_default()
+                    .push(p);
+            }
+        }
+        let mut out = HashMap::new();
+        for (account, user_key) in self.users.keys() {
+            let mut policies = of_entity
+                .get(&(account.clone(), EntityKind::User, user_key.clone()))
+                .cloned()
+                .unwrap_or_default();
+            for m in self
+                .memberships
+                .iter()
+                .filter(|m| &m.account_id == account && &m.user_key == user_key)
+            {
+                if let Some(p) = of_entity.get(&(account.clone(), EntityKind::Group, m.group_key.clone())) {
+                    policies.extend(p.iter().cloned());
+                }
+            }
+            out.insert((account.clone(), user_key.clone()), policies);
+        }
+        out
+    }
+
+    /// The identity policies of a caller: none for a root, else the user's.
+    #[must_use]
+    pub fn identity_policies(&self, caller: &Caller) -> &[Arc<Policy>] {
+        match &caller.principal {
+            Principal::Root { .. } => &[],
+            Principal::User(u) => self
+                .user_policies
+                .get(&(u.account_id.clone(), name_key(&u.name)))
+                .map_or(&[], Vec::as_slice),
+        }
     }
 
     /// The secret of an active key, and who it belongs to.
@@ -203,6 +307,66 @@ impl Snapshot {
     #[must_use]
     pub fn user(&self, account_id: &str, name: &str) -> Option<&UserRecord> {
         self.users.get(&(account_id.to_owned(), name_key(name)))
+    }
+
+    #[must_use]
+    pub fn group(&self, account_id: &str, name: &str) -> Option<&GroupRecord> {
+        self.groups.get(&(account_id.to_owned(), name_key(name)))
+    }
+
+    /// The groups `user` belongs to, by name.
+    #[must_use]
+    pub fn groups_of(&self, account_id: &str, user: &str) -> Vec<&GroupRecord> {
+        let user = name_key(user);
+        self.memberships
+            .iter()
+            .filter(|m| m.account_id == account_id && m.user_key == user)
+            .filter_map(|m| self.groups.get(&(account_id.to_owned(), m.group_key.clone())))
+            .collect()
+    }
+
+    /// The members of `group`, by name.
+    #[must_use]
+    pub fn members_of(&self, account_id: &str, group: &str) -> Vec<&UserRecord> {
+        let group = name_key(group);
+        self.memberships
+            .iter()
+            .filter(|m| m.account_id == account_id && m.group_key == group)
+            .filter_map(|m| self.users.get(&(account_id.to_owned(), m.user_key.clone())))
+            .collect()
+    }
+
+    /// The ARNs of the managed policies attached to an entity.
+    #[must_use]
+    pub fn attached(&self, account_id: &str, kind: EntityKind, name: &str) -> Vec<&str> {
+        let key = name_key(name);
+        self.attachments
+            .iter()
+            .filter(|a| a.account_id == account_id && a.kind == kind && a.entity_key == key)
+            .map(|a| a.policy_arn.as_str())
+            .collect()
+    }
+
+    /// The inline policies of an entity, by name.
+    #[must_use]
+    pub fn inline(&self, account_id: &str, kind: EntityKind, name: &str) -> Vec<&InlinePolicyRecord> {
+        let key = name_key(name);
+        self.inline_policies
+            .iter()
+            .filter(|p| p.account_id == account_id && p.kind == kind && p.entity_key == key)
+            .collect()
+    }
+
+    /// The customer managed policy an ARN of `account_id` names.
+    #[must_use]
+    pub fn customer_policy(&self, account_id: &str, arn: &str) -> Option<&ManagedPolicyRecord> {
+        let name = arn
+            .strip_prefix(&format!("arn:aws:iam::{account_id}:policy/"))?
+            .rsplit('/')
+            .next()?;
+        self.policies
+            .get(&(account_id.to_owned(), name_key(name)))
+            .filter(|p| crate::arn::entity_arn(account_id, "policy", &p.path, &p.name) == arn)
     }
 
     #[must_use]

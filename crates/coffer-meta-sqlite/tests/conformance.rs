@@ -25,6 +25,7 @@ case!(
     bucket_settings,
     kms_keys,
     identities,
+    identity_policies,
     scan_and_reseal,
     bucket_lifecycle,
     missing_bucket,

@@ -87,6 +87,100 @@ pub struct AccessKeyRecord {
     pub created_ms: i64,
 }
 
+/// An IAM group.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupRecord {
+    pub account_id: String,
+    pub name: String,
+    pub path: String,
+    /// `AGPA...`.
+    pub unique_id: String,
+    pub created_ms: i64,
+}
+
+/// What a policy is attached to or embedded in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EntityKind {
+    User,
+    Group,
+    Role,
+}
+
+impl EntityKind {
+    /// The stored spelling.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Group => "group",
+            Self::Role => "role",
+        }
+    }
+
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "user" => Some(Self::User),
+            "group" => Some(Self::Group),
+            "role" => Some(Self::Role),
+            _ => None,
+        }
+    }
+}
+
+/// One version of a customer managed policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyVersionRecord {
+    /// `v1`, `v2`, ...
+    pub version_id: String,
+    /// Verbatim, as sent.
+    pub document: String,
+    pub is_default: bool,
+    pub created_ms: i64,
+}
+
+/// A customer managed policy with its versions (at most 5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ManagedPolicyRecord {
+    pub account_id: String,
+    pub name: String,
+    pub path: String,
+    /// `ANPA...`.
+    pub unique_id: String,
+    pub created_ms: i64,
+    pub description: String,
+    /// Oldest first.
+    pub versions: Vec<PolicyVersionRecord>,
+}
+
+/// A managed policy attached to a user, group or role (named by its lower-cased name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttachmentRecord {
+    pub account_id: String,
+    pub kind: EntityKind,
+    pub entity_key: String,
+    pub policy_arn: String,
+}
+
+/// An inline policy embedded in a user, group or role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlinePolicyRecord {
+    pub account_id: String,
+    pub kind: EntityKind,
+    pub entity_key: String,
+    pub policy_name: String,
+    /// Verbatim, as sent.
+    pub document: String,
+}
+
+/// A user's membership of a group (both by lower-cased name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MembershipRecord {
+    pub account_id: String,
+    pub group_key: String,
+    pub user_key: String,
+}
+
 /// Every identity record, as one consistent read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct IdentitySnapshot {
@@ -95,6 +189,11 @@ pub struct IdentitySnapshot {
     pub accounts: Vec<AccountRecord>,
     pub users: Vec<UserRecord>,
     pub access_keys: Vec<AccessKeyRecord>,
+    pub groups: Vec<GroupRecord>,
+    pub memberships: Vec<MembershipRecord>,
+    pub policies: Vec<ManagedPolicyRecord>,
+    pub attachments: Vec<AttachmentRecord>,
+    pub inline_policies: Vec<InlinePolicyRecord>,
 }
 
 /// A change to the identity records, applied atomically with its checks.
@@ -137,6 +236,72 @@ pub enum IdentityChange {
         account_id: String,
         user_name: Option<String>,
         access_key_id: String,
+    },
+    /// A new group. `IdentityExists` if the name is taken (any case).
+    CreateGroup(GroupRecord),
+    /// `NoSuchIdentity`; `IdentityInUse` while it has members or policies.
+    DeleteGroup { account_id: String, group_name: String },
+    /// Idempotent. `NoSuchIdentity` if either is missing; `IdentityLimit` past
+    /// `max_groups` groups for the user.
+    AddUserToGroup {
+        account_id: String,
+        group_name: String,
+        user_name: String,
+        max_groups: u32,
+    },
+    /// `NoSuchIdentity` if either is missing or the user is not a member.
+    RemoveUserFromGroup {
+        account_id: String,
+        group_name: String,
+        user_name: String,
+    },
+    /// A new managed policy with its first version. `IdentityExists` if the name is
+    /// taken (any case).
+    CreatePolicy(ManagedPolicyRecord),
+    /// Adds a version, the default one when `set_default`. `NoSuchIdentity`;
+    /// `IdentityLimit` past `max_versions`.
+    CreatePolicyVersion {
+        account_id: String,
+        policy_name: String,
+        version: PolicyVersionRecord,
+        set_default: bool,
+        max_versions: u32,
+    },
+    /// `NoSuchIdentity` if the policy or version is missing.
+    SetDefaultPolicyVersion {
+        account_id: String,
+        policy_name: String,
+        version_id: String,
+    },
+    /// `NoSuchIdentity`; `IdentityInUse` for the default version.
+    DeletePolicyVersion {
+        account_id: String,
+        policy_name: String,
+        version_id: String,
+    },
+    /// Deletes a policy with its versions. `NoSuchIdentity`; `IdentityInUse` while it is
+    /// attached (`policy_arn` names it in attachments).
+    DeletePolicy {
+        account_id: String,
+        policy_name: String,
+        policy_arn: String,
+    },
+    /// Idempotent. `NoSuchIdentity` if the entity is missing; `IdentityLimit` past
+    /// `max_attached` policies on it.
+    AttachPolicy {
+        attachment: AttachmentRecord,
+        max_attached: u32,
+    },
+    /// `NoSuchIdentity` if it is not attached.
+    DetachPolicy(AttachmentRecord),
+    /// Adds or replaces an inline policy. `NoSuchIdentity` if the entity is missing.
+    PutInlinePolicy(InlinePolicyRecord),
+    /// `NoSuchIdentity` if there is no such inline policy.
+    DeleteInlinePolicy {
+        account_id: String,
+        kind: EntityKind,
+        entity_key: String,
+        policy_name: String,
     },
     /// Replaces a key's sealed secret if it is still `expected` (master-key rotation); a
     /// key deleted or re-sealed meanwhile is left alone.

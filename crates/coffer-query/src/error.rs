@@ -75,6 +75,9 @@ impl QueryError {
                     IamError::InvalidInput(_) => wire(S::BAD_REQUEST, "InvalidInput", m),
                     IamError::ValidationError(_) => wire(S::BAD_REQUEST, "ValidationError", m),
                     IamError::AccessDenied(_) => wire(S::FORBIDDEN, "AccessDenied", m),
+                    IamError::MalformedPolicyDocument(_) => {
+                        wire(S::BAD_REQUEST, "MalformedPolicyDocument", m)
+                    }
                     IamError::InvalidClientTokenId => wire(S::FORBIDDEN, "InvalidClientTokenId", m),
                     IamError::Internal(detail) => {
                         tracing::error!(error = %detail, "IAM request failed");

@@ -73,6 +73,8 @@ pub(crate) struct Ctx<'a> {
     pub iam: &'a Iam,
     pub caller: &'a Caller,
     pub params: &'a Params,
+    /// Where the request came from (`aws:SourceIp`).
+    pub peer: Option<std::net::IpAddr>,
 }
 
 /// The IAM and STS endpoint. Cheap to clone.
@@ -147,6 +149,7 @@ impl QueryEndpoint {
             iam: &self.iam,
             caller: &caller,
             params: &params,
+            peer: parts.extensions.get::<coffer_iam::PeerAddr>().map(|p| p.0.ip()),
         };
         let result: Option<Xml> = match service {
             Service::Sts => sts::dispatch(&ctx, &name)?,

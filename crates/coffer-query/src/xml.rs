@@ -73,6 +73,20 @@ pub(crate) fn error(ns: &str, e: &Wire, request_id: &str) -> String {
     )
 }
 
+/// RFC 3986 percent-encoding of everything but the unreserved characters: how IAM
+/// returns policy documents (botocore `unquote`s them; `+` must not stand for a space).
+pub(crate) fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3 / 2);
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// ISO 8601 in UTC, as IAM dates are written (`2026-01-02T03:04:05Z`).
 pub(crate) fn date(ms: i64) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
@@ -97,5 +111,9 @@ mod tests {
              </ResponseMetadata></GetUserResponse>"
         );
         assert_eq!(date(1_700_000_000_999), "2023-11-14T22:13:20Z");
+        assert_eq!(
+            percent_encode("{\"a\": \"b+c/é\"}"),
+            "%7B%22a%22%3A%20%22b%2Bc%2F%C3%A9%22%7D"
+        );
     }
 }

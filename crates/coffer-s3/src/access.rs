@@ -1,13 +1,15 @@
 //! Authorization of every S3 request s3s routes, after its signature is checked and
-//! before its body is read (ADR 13). The caller is put in the request's extensions for
-//! the operations that need it (CreateBucket's owner, ListBuckets' account).
+//! before its body is read (ADR 13). The request's facts (operation, bucket and owner,
+//! copy source, headers, query, source address) go to `coffer-iam`, which decides. The
+//! caller and the facts are put in the request's extensions for the operations that
+//! need them (CreateBucket's owner, ListBuckets' account, DeleteObjects' per-key check).
 //!
 //! As AWS, a bucket that does not exist is `NoSuchBucket` for anyone, before any
 //! authorization; CreateBucket is an account-level permission and the operation itself
 //! tells "already yours" from "taken".
 
 use coffer_core::{CoreError, Store};
-use coffer_iam::{Caller, Iam, may_access_bucket};
+use coffer_iam::{AuthType, Caller, CopySourceFacts, Iam, PeerAddr, S3Facts, Verdict};
 use s3s::access::{S3Access, S3AccessContext};
 use s3s::path::S3Path;
 use s3s::{S3Result, s3_error};
@@ -24,6 +26,11 @@ pub(crate) fn caller<T>(req: &s3s::S3Request<T>) -> Option<&Caller> {
     req.extensions.get::<Caller>()
 }
 
+/// The facts the request was authorized on.
+pub(crate) fn facts<T>(req: &s3s::S3Request<T>) -> Option<&S3Facts> {
+    req.extensions.get::<S3Facts>()
+}
+
 impl IamAccess {
     /// The owner of `bucket`, or `None` when it does not exist.
     async fn owner(&self, bucket: &str) -> S3Result<Option<String>> {
@@ -35,14 +42,33 @@ impl IamAccess {
     }
 }
 
-/// The bucket of `x-amz-copy-source` (`bucket/key` or `/bucket/key`, URL-encoded).
-fn copy_source_bucket(headers: &http::HeaderMap) -> Option<String> {
-    let value = headers.get("x-amz-copy-source")?.to_str().ok()?;
-    let bucket = value.trim_start_matches('/').split('/').next()?;
-    let decoded: String = form_urlencoded::parse(format!("b={bucket}").as_bytes())
+fn decode(s: &str) -> String {
+    form_urlencoded::parse(format!("v={}", s.replace('+', "%2B")).as_bytes())
         .next()
-        .map(|(_, v)| v.into_owned())?;
-    Some(decoded)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// `x-amz-copy-source`: `bucket/key[?versionId=V]`, optionally with a leading `/`,
+/// URL-encoded.
+pub(crate) fn copy_source(headers: &http::HeaderMap) -> Option<(String, String, Option<String>)> {
+    let value = headers.get("x-amz-copy-source")?.to_str().ok()?;
+    let (path, query) = value.split_once('?').unwrap_or((value, ""));
+    let (bucket, key) = path.trim_start_matches('/').split_once('/')?;
+    let version = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "versionId")
+        .map(|(_, v)| v.into_owned());
+    Some((decode(bucket), decode(key), version))
+}
+
+/// Whether the request was signed in the header or presigned in the query.
+fn auth_type(cx: &S3AccessContext<'_>) -> Option<AuthType> {
+    cx.credentials()?;
+    if cx.headers().contains_key(http::header::AUTHORIZATION) {
+        Some(AuthType::Header)
+    } else {
+        Some(AuthType::Query)
+    }
 }
 
 #[async_trait::async_trait]
@@ -58,29 +84,70 @@ impl S3Access for IamAccess {
             None => None,
         }
         .map(|(caller, _)| caller);
-        let owner = match cx.s3_path() {
+        let operation = cx.s3_op().name().to_owned();
+        let (bucket, key) = match cx.s3_path() {
+            S3Path::Root => (None, None),
+            S3Path::Bucket { bucket } => (Some(bucket.to_string()), None),
+            S3Path::Object { bucket, key } => (Some(bucket.to_string()), Some(key.to_string())),
+        };
+        let bucket_owner = match &bucket {
             // Creating needs no bucket-level permission; the operation itself answers
             // BucketAlreadyExists or BucketAlreadyOwnedByYou.
-            _ if cx.s3_op().name() == "CreateBucket" => None,
-            S3Path::Root => None,
-            S3Path::Bucket { bucket } | S3Path::Object { bucket, .. } => match self.owner(bucket).await? {
+            Some(_) if operation == "CreateBucket" => None,
+            None => None,
+            Some(b) => match self.owner(b).await? {
                 Some(owner) => Some(owner),
                 None => return Err(to_s3(CoreError::NoSuchBucket)),
             },
         };
-        if !may_access_bucket(caller.as_ref(), owner.as_deref()) {
-            return Err(s3_error!(AccessDenied, "Access Denied"));
+        let copy_source = match copy_source(cx.headers()) {
+            Some((bucket, key, version_id))
+                if matches!(operation.as_str(), "CopyObject" | "UploadPartCopy") =>
+            {
+                let owner = self.owner(&bucket).await?;
+                Some(CopySourceFacts {
+                    bucket,
+                    key,
+                    version_id,
+                    owner,
+                })
+            }
+            _ => None,
+        };
+        let facts = S3Facts {
+            operation,
+            bucket,
+            key,
+            bucket_owner,
+            copy_source,
+            headers: cx
+                .headers()
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                .collect(),
+            query: form_urlencoded::parse(cx.uri().query().unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect(),
+            source_ip: cx.extensions_mut().get::<PeerAddr>().map(|p| p.0.ip()),
+            secure_transport: crate::sse_c::secure(cx.headers()),
+            auth_type: auth_type(cx),
+        };
+        match self.iam.authorize_s3(caller.as_ref(), &facts) {
+            Verdict::Allow => {}
+            Verdict::Deny { action, resource } => {
+                tracing::info!(
+                    caller = caller.as_ref().map(Caller::arn).as_deref().unwrap_or("anonymous"),
+                    %action,
+                    %resource,
+                    "access denied"
+                );
+                return Err(s3_error!(AccessDenied, "Access Denied"));
+            }
         }
-        // A copy reads its source: the caller needs access to that bucket too.
-        if matches!(cx.s3_op().name(), "CopyObject" | "UploadPartCopy")
-            && let Some(source) = copy_source_bucket(cx.headers())
-            && let Some(source_owner) = self.owner(&source).await?
-            && !may_access_bucket(caller.as_ref(), Some(&source_owner))
-        {
-            return Err(s3_error!(AccessDenied, "Access Denied"));
-        }
+        let extensions = cx.extensions_mut();
+        extensions.insert(facts);
         if let Some(caller) = caller {
-            cx.extensions_mut().insert(caller);
+            extensions.insert(caller);
         }
         Ok(())
     }
@@ -91,14 +158,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn copy_source_names_its_bucket() {
+    fn copy_source_names_bucket_key_and_version() {
         let mut h = http::HeaderMap::new();
         h.insert(
             "x-amz-copy-source",
-            http::HeaderValue::from_static("/src%2Dbucket/a/b?versionId=1"),
+            http::HeaderValue::from_static("/src%2Dbucket/a/b%20c?versionId=1"),
         );
-        assert_eq!(copy_source_bucket(&h).as_deref(), Some("src-bucket"));
-        h.insert("x-amz-copy-source", http::HeaderValue::from_static("b2/k"));
-        assert_eq!(copy_source_bucket(&h).as_deref(), Some("b2"));
+        assert_eq!(
+            copy_source(&h),
+            Some(("src-bucket".to_owned(), "a/b c".to_owned(), Some("1".to_owned())))
+        );
+        h.insert("x-amz-copy-source", http::HeaderValue::from_static("b2/k+1"));
+        assert_eq!(copy_source(&h), Some(("b2".to_owned(), "k+1".to_owned(), None)));
     }
 }

@@ -134,7 +134,9 @@ fn iam_to_s3(e: coffer_iam::IamError) -> s3s::S3Error {
         E::NoSuchEntity(_) => C::Custom("NoSuchEntity".into()),
         E::EntityAlreadyExists(_) => C::Custom("EntityAlreadyExists".into()),
         E::DeleteConflict(_) => C::Custom("DeleteConflict".into()),
-        E::ValidationError(_) | E::InvalidInput(_) | E::LimitExceeded(_) => C::InvalidArgument,
+        E::ValidationError(_) | E::InvalidInput(_) | E::LimitExceeded(_) | E::MalformedPolicyDocument(_) => {
+            C::InvalidArgument
+        }
         E::AccessDenied(_) | E::InvalidClientTokenId => C::AccessDenied,
         E::Internal(detail) => {
             tracing::error!(error = %detail, "admin request failed");

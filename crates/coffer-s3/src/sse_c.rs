@@ -16,7 +16,7 @@ pub(crate) struct CustomerHeaders<'a> {
 
 /// Whether the request reached us over TLS (through a proxy that says so): Coffer itself
 /// serves plain HTTP.
-fn secure(headers: &http::HeaderMap) -> bool {
+pub(crate) fn secure(headers: &http::HeaderMap) -> bool {
     headers
         .get("x-forwarded-proto")
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))

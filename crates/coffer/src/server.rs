@@ -278,8 +278,10 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
                     tracing::debug!(%peer, error = %e, "cannot set TCP_NODELAY");
                 }
                 let app = app.clone();
-                let service = hyper::service::service_fn(move |req| {
+                let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
                     let app = app.clone();
+                    // aws:SourceIp of policy conditions.
+                    req.extensions_mut().insert(coffer_iam::PeerAddr(peer));
                     async move { Ok::<_, Infallible>(app.route(req).await) }
                 });
                 let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();

@@ -199,3 +199,224 @@ pub async fn identities(store: &dyn MetaStore) {
     assert!(snap.accounts.iter().all(|a| a.account_id != "111122223333"));
     assert!(snap.access_keys.iter().all(|k| k.account_id != "111122223333"));
 }
+
+fn version(id: &str, doc: &str, is_default: bool) -> crate::PolicyVersionRecord {
+    crate::PolicyVersionRecord {
+        version_id: id.to_owned(),
+        document: doc.to_owned(),
+        is_default,
+        created_ms: 1_700_000_000_000,
+    }
+}
+
+/// Groups, managed policies with versions, attachments and inline policies, with the
+/// checks that keep a deleted entity from leaving anything behind.
+pub async fn identity_policies(store: &dyn MetaStore) {
+    use crate::{AttachmentRecord, EntityKind, GroupRecord, InlinePolicyRecord, ManagedPolicyRecord};
+    let acct = "444455556666";
+    apply(
+        store,
+        IdentityChange::CreateAccount {
+            account: AccountRecord {
+                account_id: acct.to_owned(),
+                name: "policies".to_owned(),
+                created_ms: 1,
+                is_deployment: false,
+                settings: "{}".to_owned(),
+            },
+            root_key: key("AKIAPOLROOT", acct, None),
+        },
+    )
+    .await
+    .unwrap();
+    apply(store, IdentityChange::CreateUser(user(acct, "bob")))
+        .await
+        .unwrap();
+    let group = GroupRecord {
+        account_id: acct.to_owned(),
+        name: "Writers".to_owned(),
+        path: "/".to_owned(),
+        unique_id: "AGPAWRITERS".to_owned(),
+        created_ms: 1,
+    };
+    apply(store, IdentityChange::CreateGroup(group.clone()))
+        .await
+        .unwrap();
+    let add = IdentityChange::AddUserToGroup {
+        account_id: acct.to_owned(),
+        group_name: "writers".to_owned(),
+        user_name: "BOB".to_owned(),
+        max_groups: 10,
+    };
+    apply(store, add.clone()).await.unwrap();
+    apply(store, add).await.unwrap();
+
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+    apply(
+        store,
+        IdentityChange::CreatePolicy(ManagedPolicyRecord {
+            account_id: acct.to_owned(),
+            name: "S3All".to_owned(),
+            path: "/".to_owned(),
+            unique_id: "ANPAS3ALL".to_owned(),
+            created_ms: 1,
+            description: String::new(),
+            versions: vec![version("v1", doc, true)],
+        }),
+    )
+    .await
+    .unwrap();
+    for n in 2..=5 {
+        apply(
+            store,
+            IdentityChange::CreatePolicyVersion {
+                account_id: acct.to_owned(),
+                policy_name: "s3all".to_owned(),
+                version: version(&format!("v{n}"), doc, false),
+                set_default: n == 3,
+                max_versions: 5,
+            },
+        )
+        .await
+        .unwrap();
+    }
+    let r = apply(
+        store,
+        IdentityChange::CreatePolicyVersion {
+            account_id: acct.to_owned(),
+            policy_name: "S3All".to_owned(),
+            version: version("v6", doc, false),
+            set_default: false,
+            max_versions: 5,
+        },
+    )
+    .await;
+    assert!(matches!(r, Err(MetaError::IdentityLimit(_))), "{r:?}");
+    let r = apply(
+        store,
+        IdentityChange::DeletePolicyVersion {
+            account_id: acct.to_owned(),
+            policy_name: "S3All".to_owned(),
+            version_id: "v3".to_owned(),
+        },
+    )
+    .await;
+    assert!(
+        matches!(r, Err(MetaError::IdentityInUse(_))),
+        "the default stays: {r:?}"
+    );
+
+    let attachment = AttachmentRecord {
+        account_id: acct.to_owned(),
+        kind: EntityKind::Group,
+        entity_key: "writers".to_owned(),
+        policy_arn: format!("arn:aws:iam::{acct}:policy/S3All"),
+    };
+    let attach = IdentityChange::AttachPolicy {
+        attachment: attachment.clone(),
+        max_attached: 10,
+    };
+    apply(store, attach.clone()).await.unwrap();
+    apply(store, attach).await.unwrap();
+    let inline = InlinePolicyRecord {
+        account_id: acct.to_owned(),
+        kind: EntityKind::User,
+        entity_key: "bob".to_owned(),
+        policy_name: "own".to_owned(),
+        document: doc.to_owned(),
+    };
+    apply(store, IdentityChange::PutInlinePolicy(inline.clone()))
+        .await
+        .unwrap();
+
+    let snap = store.load_identities().await.unwrap();
+    assert!(snap.groups.contains(&group));
+    assert_eq!(
+        snap.memberships.iter().filter(|m| m.account_id == acct).count(),
+        1
+    );
+    let policy = snap.policies.iter().find(|p| p.account_id == acct).unwrap();
+    let versions: Vec<_> = policy
+        .versions
+        .iter()
+        .map(|v| (v.version_id.as_str(), v.is_default))
+        .collect();
+    assert_eq!(
+        versions,
+        [
+            ("v1", false),
+            ("v2", false),
+            ("v3", true),
+            ("v4", false),
+            ("v5", false)
+        ]
+    );
+    assert!(snap.attachments.contains(&attachment));
+    assert!(snap.inline_policies.contains(&inline));
+
+    // Nothing attached or embedded can be deleted from under an entity.
+    let r = apply(
+        store,
+        IdentityChange::DeletePolicy {
+            account_id: acct.to_owned(),
+            policy_name: "S3All".to_owned(),
+            policy_arn: attachment.policy_arn.clone(),
+        },
+    )
+    .await;
+    assert!(matches!(r, Err(MetaError::IdentityInUse(_))), "{r:?}");
+    let delete_group = IdentityChange::DeleteGroup {
+        account_id: acct.to_owned(),
+        group_name: "Writers".to_owned(),
+    };
+    let r = apply(store, delete_group.clone()).await;
+    assert!(matches!(r, Err(MetaError::IdentityInUse(_))), "{r:?}");
+    let delete_user = IdentityChange::DeleteUser {
+        account_id: acct.to_owned(),
+        user_name: "bob".to_owned(),
+    };
+    let r = apply(store, delete_user.clone()).await;
+    assert!(matches!(r, Err(MetaError::IdentityInUse(_))), "{r:?}");
+
+    apply(store, IdentityChange::DetachPolicy(attachment.clone()))
+        .await
+        .unwrap();
+    let r = apply(store, IdentityChange::DetachPolicy(attachment.clone())).await;
+    assert!(matches!(r, Err(MetaError::NoSuchIdentity(_))), "{r:?}");
+    apply(
+        store,
+        IdentityChange::RemoveUserFromGroup {
+            account_id: acct.to_owned(),
+            group_name: "Writers".to_owned(),
+            user_name: "bob".to_owned(),
+        },
+    )
+    .await
+    .unwrap();
+    apply(store, delete_group).await.unwrap();
+    apply(
+        store,
+        IdentityChange::DeleteInlinePolicy {
+            account_id: acct.to_owned(),
+            kind: EntityKind::User,
+            entity_key: "bob".to_owned(),
+            policy_name: "own".to_owned(),
+        },
+    )
+    .await
+    .unwrap();
+    apply(store, delete_user).await.unwrap();
+    apply(
+        store,
+        IdentityChange::DeletePolicy {
+            account_id: acct.to_owned(),
+            policy_name: "S3All".to_owned(),
+            policy_arn: attachment.policy_arn,
+        },
+    )
+    .await
+    .unwrap();
+    let snap = store.load_identities().await.unwrap();
+    assert!(snap.policies.iter().all(|p| p.account_id != acct));
+    assert!(snap.groups.iter().all(|g| g.account_id != acct));
+}

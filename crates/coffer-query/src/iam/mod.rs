@@ -1,9 +1,12 @@
 //! The IAM actions: each checks the caller may perform it, then calls `coffer-iam`.
 
 mod access_keys;
+mod groups;
+mod policies;
 mod users;
 
-use coffer_iam::{arn, iam_access_denied};
+use coffer_iam::{PageRequest, arn};
+use coffer_meta::EntityKind;
 
 use crate::Ctx;
 use crate::error::QueryError;
@@ -11,43 +14,14 @@ use crate::xml::Xml;
 
 /// IAM actions issue 6 asks for that later phases of ADR 13 build.
 const NOT_YET: &[&str] = &[
-    "CreateGroup",
-    "GetGroup",
-    "ListGroups",
-    "DeleteGroup",
-    "AddUserToGroup",
-    "RemoveUserFromGroup",
-    "ListGroupsForUser",
     "CreateRole",
     "GetRole",
     "ListRoles",
     "DeleteRole",
     "UpdateAssumeRolePolicy",
-    "CreatePolicy",
-    "GetPolicy",
-    "GetPolicyVersion",
-    "ListPolicies",
-    "ListPolicyVersions",
-    "CreatePolicyVersion",
-    "DeletePolicyVersion",
-    "DeletePolicy",
-    "AttachUserPolicy",
-    "DetachUserPolicy",
-    "AttachGroupPolicy",
-    "DetachGroupPolicy",
     "AttachRolePolicy",
     "DetachRolePolicy",
-    "ListAttachedUserPolicies",
-    "ListAttachedGroupPolicies",
     "ListAttachedRolePolicies",
-    "PutUserPolicy",
-    "GetUserPolicy",
-    "ListUserPolicies",
-    "DeleteUserPolicy",
-    "PutGroupPolicy",
-    "GetGroupPolicy",
-    "ListGroupPolicies",
-    "DeleteGroupPolicy",
     "PutRolePolicy",
     "GetRolePolicy",
     "ListRolePolicies",
@@ -76,28 +50,88 @@ pub(crate) async fn dispatch(ctx: &Ctx<'_>, action: &str) -> Result<Option<Xml>,
         "ListAccessKeys" => access_keys::list_access_keys(ctx),
         "UpdateAccessKey" => access_keys::update_access_key(ctx).await,
         "DeleteAccessKey" => access_keys::delete_access_key(ctx).await,
+        "CreateGroup" => groups::create_group(ctx).await,
+        "GetGroup" => groups::get_group(ctx),
+        "ListGroups" => groups::list_groups(ctx),
+        "DeleteGroup" => groups::delete_group(ctx).await,
+        "AddUserToGroup" => groups::add_user_to_group(ctx).await,
+        "RemoveUserFromGroup" => groups::remove_user_from_group(ctx).await,
+        "ListGroupsForUser" => groups::list_groups_for_user(ctx),
+        "CreatePolicy" => policies::create_policy(ctx).await,
+        "GetPolicy" => policies::get_policy(ctx),
+        "GetPolicyVersion" => policies::get_policy_version(ctx),
+        "ListPolicies" => policies::list_policies(ctx),
+        "ListPolicyVersions" => policies::list_policy_versions(ctx),
+        "CreatePolicyVersion" => policies::create_policy_version(ctx).await,
+        "DeletePolicyVersion" => policies::delete_policy_version(ctx).await,
+        "SetDefaultPolicyVersion" => policies::set_default_policy_version(ctx).await,
+        "DeletePolicy" => policies::delete_policy(ctx).await,
+        "AttachUserPolicy" => policies::attach(ctx, EntityKind::User).await,
+        "AttachGroupPolicy" => policies::attach(ctx, EntityKind::Group).await,
+        "DetachUserPolicy" => policies::detach(ctx, EntityKind::User).await,
+        "DetachGroupPolicy" => policies::detach(ctx, EntityKind::Group).await,
+        "ListAttachedUserPolicies" => policies::list_attached(ctx, EntityKind::User),
+        "ListAttachedGroupPolicies" => policies::list_attached(ctx, EntityKind::Group),
+        "PutUserPolicy" => policies::put_inline(ctx, EntityKind::User).await,
+        "PutGroupPolicy" => policies::put_inline(ctx, EntityKind::Group).await,
+        "GetUserPolicy" => policies::get_inline(ctx, EntityKind::User),
+        "GetGroupPolicy" => policies::get_inline(ctx, EntityKind::Group),
+        "ListUserPolicies" => policies::list_inline(ctx, EntityKind::User),
+        "ListGroupPolicies" => policies::list_inline(ctx, EntityKind::Group),
+        "DeleteUserPolicy" => policies::delete_inline(ctx, EntityKind::User).await,
+        "DeleteGroupPolicy" => policies::delete_inline(ctx, EntityKind::Group).await,
         a if NOT_YET.contains(&a) => Err(QueryError::NotImplemented(a.to_owned())),
         a => Err(QueryError::InvalidAction(a.to_owned())),
+    }
+}
+
+/// The ARN of the caller's account's user, group or role `name` (path `/` when it does
+/// not exist yet).
+pub(crate) fn entity_arn(ctx: &Ctx<'_>, kind: EntityKind, name: &str) -> String {
+    let account = ctx.caller.account_id();
+    let snap = ctx.iam.snapshot();
+    let path = match kind {
+        EntityKind::User => snap.user(account, name).map(|u| u.path.clone()),
+        EntityKind::Group => snap.group(account, name).map(|g| g.path.clone()),
+        EntityKind::Role => None,
+    };
+    arn::entity_arn(account, kind.as_str(), path.as_deref().unwrap_or("/"), name)
+}
+
+/// Whether the caller may perform `iam:<action>` on `resource`.
+pub(crate) fn authorize(ctx: &Ctx<'_>, action: &str, resource: &str) -> Result<(), QueryError> {
+    match ctx
+        .iam
+        .iam_access_denied(ctx.caller, &format!("iam:{action}"), resource, ctx.peer)
+    {
+        Some(denied) => Err(denied.into()),
+        None => Ok(()),
     }
 }
 
 /// Whether the caller may perform `iam:<action>` on the user `name` of its account
 /// (`None`: the caller itself, as the key actions allow).
 pub(crate) fn authorize_on_user(ctx: &Ctx<'_>, action: &str, name: Option<&str>) -> Result<(), QueryError> {
-    let account = ctx.caller.account_id();
     let resource = match name {
-        Some(name) => {
-            let path = ctx
-                .iam
-                .snapshot()
-                .user(account, name)
-                .map_or_else(|| "/".to_owned(), |u| u.path.clone());
-            arn::entity_arn(account, "user", &path, name)
-        }
+        Some(name) => entity_arn(ctx, EntityKind::User, name),
         None => ctx.caller.arn(),
     };
-    match iam_access_denied(ctx.caller, &format!("iam:{action}"), &resource) {
-        Some(denied) => Err(denied.into()),
-        None => Ok(()),
+    authorize(ctx, action, &resource)
+}
+
+/// `Marker` and `MaxItems`.
+pub(crate) fn page_request(ctx: &Ctx<'_>) -> Result<PageRequest, QueryError> {
+    Ok(PageRequest {
+        marker: ctx.params.get("Marker").map(str::to_owned),
+        max_items: ctx.params.max_items()?,
+    })
+}
+
+/// The parameter naming an entity of `kind` (`UserName`, `GroupName`, `RoleName`).
+pub(crate) fn entity_param(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::User => "UserName",
+        EntityKind::Group => "GroupName",
+        EntityKind::Role => "RoleName",
     }
 }

@@ -1,9 +1,9 @@
 //! CreateUser, GetUser, ListUsers, DeleteUser, TagUser, UntagUser, ListUserTags.
 
-use coffer_iam::{PageRequest, arn};
+use coffer_iam::arn;
 use coffer_meta::{IamTag, UserRecord};
 
-use super::authorize_on_user;
+use super::{authorize_on_user, page_request};
 use crate::Ctx;
 use crate::error::QueryError;
 use crate::xml::{Xml, date};
@@ -14,7 +14,7 @@ fn write_user(x: &mut Xml, u: &UserRecord, with_tags: bool) {
     x.close("User");
 }
 
-fn write_user_fields(x: &mut Xml, u: &UserRecord, with_tags: bool) {
+pub(super) fn write_user_fields(x: &mut Xml, u: &UserRecord, with_tags: bool) {
     x.text("Path", &u.path)
         .text("UserName", &u.name)
         .text("UserId", &u.unique_id)
@@ -82,13 +82,6 @@ pub(super) fn get_user(ctx: &Ctx<'_>) -> Result<Option<Xml>, QueryError> {
         },
     }
     Ok(Some(x))
-}
-
-fn page_request(ctx: &Ctx<'_>) -> Result<PageRequest, QueryError> {
-    Ok(PageRequest {
-        marker: ctx.params.get("Marker").map(str::to_owned),
-        max_items: ctx.params.max_items()?,
-    })
 }
 
 pub(super) fn list_users(ctx: &Ctx<'_>) -> Result<Option<Xml>, QueryError> {

@@ -264,6 +264,10 @@ pub(crate) async fn delete_objects(
     s: &Coffer,
     req: S3Request<DeleteObjectsInput>,
 ) -> S3Result<S3Response<DeleteObjectsOutput>> {
+    // Each key is authorized on its own (s3:DeleteObject on bucket/key, as AWS); a
+    // refused key is an AccessDenied entry of the answer, not a failed request.
+    let caller = crate::access::caller(&req).cloned();
+    let facts = crate::access::facts(&req).cloned();
     let input = req.input;
     let objects = input.delete.objects;
     if objects.len() > MAX_DELETE_KEYS {
@@ -277,6 +281,23 @@ pub(crate) async fn delete_objects(
     let mut deleted = Vec::new();
     let mut errors = Vec::new();
     for object in objects {
+        let action = if object.version_id.is_some() {
+            "s3:DeleteObjectVersion"
+        } else {
+            "s3:DeleteObject"
+        };
+        let allowed = facts
+            .as_ref()
+            .is_some_and(|f| s.iam.authorize_s3_action(caller.as_ref(), f, action, &object.key));
+        if !allowed {
+            errors.push(Error {
+                code: Some("AccessDenied".to_owned()),
+                key: Some(object.key),
+                message: Some("Access Denied".to_owned()),
+                version_id: object.version_id,
+            });
+            continue;
+        }
         match s.store.delete_object(&input.bucket, &object.key).await {
             Ok(()) => {
                 if !quiet {

@@ -70,7 +70,12 @@ impl PostObject {
             .unwrap_or_default();
         let boundary = multer::parse_boundary(content_type).map_err(|_| form::malformed())?;
         let form = form::read(body, boundary).await?;
-        let upload = match self.admit(&target, &form.fields, &form.filename).await {
+        let peer = parts.extensions.get::<coffer_iam::PeerAddr>().map(|p| p.0.ip());
+        let secure = crate::sse_c::secure(&parts.headers);
+        let upload = match self
+            .admit(&target, &form.fields, &form.filename, peer, secure)
+            .await
+        {
             Ok(upload) => upload,
             Err(e) => {
                 form::drain(form.file).await;
@@ -137,7 +142,14 @@ impl PostObject {
     /// the policy's conditions, the fields' values, and the core's own checks of key,
     /// metadata and bucket (repeated here so that a refusal comes before the file, which
     /// the caller then drains).
-    async fn admit(&self, target: &FormTarget, fields: &Fields, filename: &str) -> S3Result<Upload> {
+    async fn admit(
+        &self,
+        target: &FormTarget,
+        fields: &Fields,
+        filename: &str,
+        peer: Option<std::net::IpAddr>,
+        secure: bool,
+    ) -> S3Result<Upload> {
         let key_field = fields.get("key").ok_or_else(|| policy::missing_field("key"))?;
         let policy = policy::authenticate(fields, &self.iam, OffsetDateTime::now_utc())?;
         let key = key_field.replace("${filename}", filename);
@@ -160,7 +172,32 @@ impl PostObject {
         coffer_core::validate_metadata(&meta).map_err(to_s3)?;
         let bucket = self.store.bucket(&target.bucket).await.map_err(to_s3)?;
         let caller = policy::signer(fields).and_then(|k| self.iam.authenticate(k).ok().map(|(c, _)| c));
-        if !coffer_iam::may_access_bucket(caller.as_ref(), Some(&bucket.owner)) {
+        // The form's fields stand for the headers of a PUT (`acl` is `x-amz-acl`...).
+        let headers = fields
+            .iter()
+            .filter_map(|(name, value)| {
+                let header = match name {
+                    "acl" => "x-amz-acl".to_owned(),
+                    "tagging" => "x-amz-tagging".to_owned(),
+                    n if n.starts_with("x-amz-") => n.to_owned(),
+                    _ => return None,
+                };
+                Some((header, value.to_owned()))
+            })
+            .collect();
+        let facts = coffer_iam::S3Facts {
+            operation: "PostObject".to_owned(),
+            bucket: Some(target.bucket.clone()),
+            key: Some(key.clone()),
+            bucket_owner: Some(bucket.owner),
+            copy_source: None,
+            headers,
+            query: std::collections::HashMap::new(),
+            source_ip: peer,
+            secure_transport: secure,
+            auth_type: caller.as_ref().map(|_| coffer_iam::AuthType::Post),
+        };
+        if self.iam.authorize_s3(caller.as_ref(), &facts) != coffer_iam::Verdict::Allow {
             return Err(s3s::s3_error!(AccessDenied, "Access Denied"));
         }
         Ok(Upload {

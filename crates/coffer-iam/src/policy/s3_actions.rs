@@ -1,0 +1,107 @@
+//! The S3 actions a bucket policy may name, with the resource each applies to, so that
+//! PutBucketPolicy can answer AWS's "Policy has invalid action" and "Action does not apply
+//! to any resource(s) in statement" (Service Authorization Reference, Amazon S3). This is
+//! the action -> resource-kind direction only; the operation -> action table of ADR 13
+//! (`s3_actions.rs` of the crate) is separate.
+
+/// What an S3 action acts on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// `arn:aws:s3:::bucket`
+    Bucket,
+    /// `arn:aws:s3:::bucket/key`
+    Object,
+    /// `*`: account-level actions, which no bucket policy resource can name.
+    Account,
+}
+
+/// Lower-cased action names (`s3:` prefix included) and targets.
+pub(crate) const S3_ACTIONS: &[(&str, Target)] = &[
+    // Bucket.
+    ("s3:createbucket", Target::Bucket),
+    ("s3:deletebucket", Target::Bucket),
+    ("s3:listbucket", Target::Bucket),
+    ("s3:listbucketversions", Target::Bucket),
+    ("s3:listbucketmultipartuploads", Target::Bucket),
+    ("s3:getbucketlocation", Target::Bucket),
+    ("s3:getbucketpolicy", Target::Bucket),
+    ("s3:putbucketpolicy", Target::Bucket),
+    ("s3:deletebucketpolicy", Target::Bucket),
+    ("s3:getbucketpolicystatus", Target::Bucket),
+    ("s3:getbucketacl", Target::Bucket),
+    ("s3:putbucketacl", Target::Bucket),
+    ("s3:getbucketcors", Target::Bucket),
+    ("s3:putbucketcors", Target::Bucket),
+    ("s3:getbucketversioning", Target::Bucket),
+    ("s3:putbucketversioning", Target::Bucket),
+    ("s3:getbuckettagging", Target::Bucket),
+    ("s3:putbuckettagging", Target::Bucket),
+    ("s3:getbucketpublicaccessblock", Target::Bucket),
+    ("s3:putbucketpublicaccessblock", Target::Bucket),
+    ("s3:getbucketownershipcontrols", Target::Bucket),
+    ("s3:putbucketownershipcontrols", Target::Bucket),
+    ("s3:getencryptionconfiguration", Target::Bucket),
+    ("s3:putencryptionconfiguration", Target::Bucket),
+    ("s3:getlifecycleconfiguration", Target::Bucket),
+    ("s3:putlifecycleconfiguration", Target::Bucket),
+    ("s3:getbucketwebsite", Target::Bucket),
+    ("s3:putbucketwebsite", Target::Bucket),
+    ("s3:deletebucketwebsite", Target::Bucket),
+    ("s3:getbucketlogging", Target::Bucket),
+    ("s3:putbucketlogging", Target::Bucket),
+    ("s3:getbucketnotification", Target::Bucket),
+    ("s3:putbucketnotification", Target::Bucket),
+    ("s3:getbucketobjectlockconfiguration", Target::Bucket),
+    ("s3:putbucketobjectlockconfiguration", Target::Bucket),
+    ("s3:getreplicationconfiguration", Target::Bucket),
+    ("s3:putreplicationconfiguration", Target::Bucket),
+    ("s3:getbucketrequestpayment", Target::Bucket),
+    ("s3:putbucketrequestpayment", Target::Bucket),
+    ("s3:getaccelerateconfiguration", Target::Bucket),
+    ("s3:putaccelerateconfiguration", Target::Bucket),
+    ("s3:getanalyticsconfiguration", Target::Bucket),
+    ("s3:putanalyticsconfiguration", Target::Bucket),
+    ("s3:getinventoryconfiguration", Target::Bucket),
+    ("s3:putinventoryconfiguration", Target::Bucket),
+    ("s3:getmetricsconfiguration", Target::Bucket),
+    ("s3:putmetricsconfiguration", Target::Bucket),
+    ("s3:getintelligenttieringconfiguration", Target::Bucket),
+    ("s3:putintelligenttieringconfiguration", Target::Bucket),
+    // Object.
+    ("s3:getobject", Target::Object),
+    ("s3:getobjectversion", Target::Object),
+    ("s3:getobjectattributes", Target::Object),
+    ("s3:getobjectversionattributes", Target::Object),
+    ("s3:getobjectacl", Target::Object),
+    ("s3:getobjectversionacl", Target::Object),
+    ("s3:putobjectacl", Target::Object),
+    ("s3:putobjectversionacl", Target::Object),
+    ("s3:getobjecttagging", Target::Object),
+    ("s3:getobjectversiontagging", Target::Object),
+    ("s3:putobjecttagging", Target::Object),
+    ("s3:putobjectversiontagging", Target::Object),
+    ("s3:deleteobjecttagging", Target::Object),
+    ("s3:deleteobjectversiontagging", Target::Object),
+    ("s3:putobject", Target::Object),
+    ("s3:deleteobject", Target::Object),
+    ("s3:deleteobjectversion", Target::Object),
+    ("s3:abortmultipartupload", Target::Object),
+    ("s3:listmultipartuploadparts", Target::Object),
+    ("s3:restoreobject", Target::Object),
+    ("s3:getobjectretention", Target::Object),
+    ("s3:putobjectretention", Target::Object),
+    ("s3:getobjectlegalhold", Target::Object),
+    ("s3:putobjectlegalhold", Target::Object),
+    ("s3:bypassgovernanceretention", Target::Object),
+    ("s3:getobjecttorrent", Target::Object),
+    ("s3:getobjectversiontorrent", Target::Object),
+    ("s3:replicateobject", Target::Object),
+    ("s3:replicatedelete", Target::Object),
+    ("s3:replicatetags", Target::Object),
+    ("s3:objectowneroverridetobucketowner", Target::Object),
+    ("s3:getobjectversionforreplication", Target::Object),
+    // Account.
+    ("s3:listallmybuckets", Target::Account),
+    ("s3:getaccountpublicaccessblock", Target::Account),
+    ("s3:putaccountpublicaccessblock", Target::Account),
+];
