@@ -25,6 +25,8 @@ struct Inner {
     records: HashMap<String, BucketRecord>,
     /// The raw stored encryption document, `None` when the bucket has none.
     encryption: HashMap<String, Option<String>>,
+    /// Raw stored access settings (ADR 13) by (bucket, setting name).
+    access: HashMap<(String, &'static str), Option<String>>,
 }
 
 impl BucketCache {
@@ -67,12 +69,24 @@ impl BucketCache {
         }
     }
 
+    pub(crate) fn access(&self, bucket: &str, name: &'static str) -> Option<Option<String>> {
+        self.read().access.get(&(bucket.to_owned(), name)).cloned()
+    }
+
+    pub(crate) fn store_access(&self, epoch: u64, bucket: &str, name: &'static str, doc: Option<String>) {
+        let mut inner = self.write();
+        if inner.epoch == epoch {
+            inner.access.insert((bucket.to_owned(), name), doc);
+        }
+    }
+
     /// Forgets what is known of `bucket`; called after a change to it committed.
     pub(crate) fn invalidate(&self, bucket: &str) {
         let mut inner = self.write();
         inner.epoch += 1;
         inner.records.remove(bucket);
         inner.encryption.remove(bucket);
+        inner.access.retain(|(b, _), _| b != bucket);
     }
 }
 

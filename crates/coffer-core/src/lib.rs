@@ -8,6 +8,7 @@
 //! which [`Store::collect_garbage`] removes; a crash after it loses nothing.
 
 mod bucket;
+mod bucket_access;
 mod bucket_cache;
 mod bucket_encryption;
 mod conditions;
@@ -30,6 +31,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use coffer_meta::{BlobId, MetaStore};
 
+pub use bucket_access::AccessSetting;
 pub use bucket_encryption::BucketEncryption;
 pub use coffer_blob::crypt::SecretKey;
 pub use coffer_blob::{BlobStore, BodyError, BodyStream, ChecksumAlgorithm, ChecksumType, Hasher};

@@ -84,6 +84,34 @@ impl Iam {
         all
     }
 
+    /// Sets an account's Block Public Access, which applies to every bucket it owns on
+    /// top of each bucket's own.
+    pub async fn set_account_public_access_block(
+        &self,
+        name: &str,
+        bpa: crate::PublicAccessBlock,
+    ) -> IamResult<()> {
+        let account = self
+            .snapshot()
+            .account_by_name(name)
+            .map(|a| a.record.clone())
+            .ok_or_else(|| {
+                IamError::NoSuchEntity(format!("The account with name {name} cannot be found."))
+            })?;
+        let mut settings: serde_json::Value = serde_json::from_str(&account.settings).unwrap_or_default();
+        if !settings.is_object() {
+            settings = serde_json::json!({});
+        }
+        let document: serde_json::Value =
+            serde_json::from_str(&bpa.to_document()).map_err(|e| IamError::Internal(e.to_string()))?;
+        settings["PublicAccessBlock"] = document;
+        self.change(IdentityChange::SetAccountSettings {
+            account_id: account.account_id,
+            settings: settings.to_string(),
+        })
+        .await
+    }
+
     /// Deletes an account that owns no bucket, with its users and keys.
     pub async fn delete_account(&self, name: &str) -> IamResult<()> {
         let account_id = self

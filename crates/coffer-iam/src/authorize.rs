@@ -9,6 +9,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::Iam;
+use crate::bucket_access::{BucketAccess, CannedAcl};
 use crate::error::IamError;
 use crate::policy::{ConditionKeys, Decision, DecisionInput, Policy, PrincipalRef, RequestContext, decide};
 use crate::s3_actions::{self, ResourceKind};
@@ -33,6 +34,8 @@ pub struct CopySourceFacts {
     pub version_id: Option<String>,
     /// `None` when the bucket does not exist (the operation then answers NoSuchBucket).
     pub owner: Option<String>,
+    /// The source bucket's policy, BPA, ownership and ACL.
+    pub access: Option<Arc<BucketAccess>>,
 }
 
 /// What authorization needs to know of an S3 request, read by the protocol layer.
@@ -53,6 +56,11 @@ pub struct S3Facts {
     pub secure_transport: bool,
     /// `None` for an anonymous request.
     pub auth_type: Option<AuthType>,
+    /// The bucket's policy, BPA, ownership and ACL (`None`: no bucket, or not yet).
+    pub bucket_access: Option<Arc<BucketAccess>>,
+    /// For requests on a multipart upload: the upload's encryption (`AES256`,
+    /// `aws:kms`) and KMS key, standing in for the headers only its creation carried.
+    pub upload_sse: Option<(String, Option<String>)>,
 }
 
 impl S3Facts {
@@ -151,6 +159,14 @@ fn s3_keys(keys: &mut ConditionKeys, facts: &S3Facts) {
             keys.insert(&format!("s3:{header}"), v);
         }
     }
+    if let Some((algorithm, kms_key)) = &facts.upload_sse
+        && facts.header("x-amz-server-side-encryption").is_none()
+    {
+        keys.insert("s3:x-amz-server-side-encryption", algorithm.as_str());
+        if let Some(k) = kms_key {
+            keys.insert("s3:x-amz-server-side-encryption-aws-kms-key-id", k.as_str());
+        }
+    }
     if let Some(tagging) = facts.header("x-amz-tagging") {
         for (k, v) in form_urlencoded::parse(tagging.as_bytes()) {
             keys.insert(&format!("s3:RequestObjectTag/{k}"), v.as_ref());
@@ -177,13 +193,15 @@ fn s3_keys(keys: &mut ConditionKeys, facts: &S3Facts) {
     }
 }
 
-/// One decision for `caller` on (`action`, `resource`) owned by `resource_account`.
+/// One decision for `caller` on (`action`, `resource`) owned by `resource_account`,
+/// with the bucket's policy and ACL (`access`) as the resource side.
 fn decide_one(
     snap: &Snapshot,
     caller: Option<&Caller>,
     action: &str,
     resource: &str,
     resource_account: Option<&str>,
+    access: Option<&BucketAccess>,
     keys: &ConditionKeys,
 ) -> Decision {
     let arn = caller.map(Caller::arn).unwrap_or_default();
@@ -199,15 +217,43 @@ fn decide_one(
     let identity: Vec<&Policy> = caller
         .map(|c| snap.identity_policies(c).iter().map(Arc::as_ref).collect())
         .unwrap_or_default();
+    // Step 2: under RestrictPublicBuckets a public policy reaches only the owner's account.
+    let restricted;
+    let resource_policy = match access {
+        Some(a) => match &a.policy {
+            Some(p) if a.public_access_block.restrict_public_buckets && p.is_public() => {
+                restricted = p.restricted_to_account(&a.owner);
+                Some(&restricted)
+            }
+            Some(p) => Some(p.as_ref()),
+            None => None,
+        },
+        None => None,
+    };
+    let acl_allows = access.is_some_and(|a| a.acl_allows(action, caller.is_some()));
     decide(&DecisionInput {
         request: &request,
         is_root: caller.is_some_and(Caller::is_root),
         resource_account,
         identity: &identity,
         session: None,
-        resource_policy: None,
-        acl_allows: false,
+        resource_policy,
+        acl_allows,
     })
+}
+
+/// Whether a request carries a public ACL (a public canned ACL, or a grant to AllUsers
+/// or AuthenticatedUsers): what BlockPublicAcls refuses.
+fn carries_public_acl(facts: &S3Facts) -> bool {
+    let canned = facts
+        .header("x-amz-acl")
+        .and_then(CannedAcl::parse)
+        .is_some_and(CannedAcl::is_public);
+    let grants = facts.headers.iter().any(|(k, v)| {
+        k.starts_with("x-amz-grant-")
+            && (v.contains("acs.amazonaws.com/groups/global/AllUsers") || v.contains("AuthenticatedUsers"))
+    });
+    canned || grants
 }
 
 impl Iam {
@@ -223,18 +269,41 @@ impl Iam {
                 resource: String::new(),
             };
         };
+        // BlockPublicAcls refuses a public ACL outright, whoever asks.
+        if facts
+            .bucket_access
+            .as_ref()
+            .is_some_and(|a| a.public_access_block.block_public_acls)
+            && matches!(
+                spec.operation,
+                "PutObject"
+                    | "PutBucketAcl"
+                    | "PutObjectAcl"
+                    | "CopyObject"
+                    | "CreateMultipartUpload"
+                    | "PostObject"
+            )
+            && carries_public_acl(facts)
+        {
+            return Verdict::Deny {
+                action: "s3:PutObjectAcl".to_owned(),
+                resource: "(a public ACL, blocked by BlockPublicAcls)".to_owned(),
+            };
+        }
         // CreateBucket is an account-level permission: the bucket has no owner yet, and an
         // existing one is the operation's to report.
         let own_account = |owner: Option<&String>| {
             spec.operation == "CreateBucket"
                 || owner.is_none_or(|o| caller.is_some_and(|c| c.account_id() == o))
         };
+        let no_policy = |access: Option<&Arc<BucketAccess>>| access.is_none_or(|a| a.policy.is_none());
         if caller.is_some_and(Caller::is_root)
             && own_account(facts.bucket_owner.as_ref())
+            && no_policy(facts.bucket_access.as_ref())
             && facts
                 .copy_source
                 .as_ref()
-                .is_none_or(|s| own_account(s.owner.as_ref()))
+                .is_none_or(|s| own_account(s.owner.as_ref()) && no_policy(s.access.as_ref()))
         {
             return Verdict::Allow;
         }
@@ -247,7 +316,13 @@ impl Iam {
             // operation. Anonymous and other accounts' callers need a grant on the
             // bucket's side, which (until bucket policies) cannot exist: refuse them here.
             if spec.per_key && action_spec.resource == ResourceKind::Object {
-                if caller.is_none_or(|c| facts.bucket_owner.as_deref() != Some(c.account_id())) {
+                let grants_possible = facts
+                    .bucket_access
+                    .as_ref()
+                    .is_some_and(|a| a.policy.is_some() || a.acl_allows("s3:DeleteObject", caller.is_some()));
+                if !grants_possible
+                    && caller.is_none_or(|c| facts.bucket_owner.as_deref() != Some(c.account_id()))
+                {
                     return Verdict::Deny {
                         action: action_spec.action.to_owned(),
                         resource: s3_actions::resource_arn(
@@ -260,13 +335,14 @@ impl Iam {
                 }
                 continue;
             }
-            let (bucket, key, versioned, owner) = match action_spec.resource {
+            let (bucket, key, versioned, owner, access) = match action_spec.resource {
                 ResourceKind::CopySource => match &facts.copy_source {
                     Some(s) => (
                         Some(s.bucket.as_str()),
                         Some(s.key.as_str()),
                         s.version_id.is_some(),
                         s.owner.as_deref(),
+                        s.access.as_deref(),
                     ),
                     None => continue,
                 },
@@ -275,6 +351,7 @@ impl Iam {
                     facts.key.as_deref(),
                     facts.query.contains_key("versionId"),
                     facts.bucket_owner.as_deref(),
+                    facts.bucket_access.as_deref(),
                 ),
             };
             let action = action_spec.action_for(versioned);
@@ -284,12 +361,14 @@ impl Iam {
                     resource: String::new(),
                 };
             };
-            let resource_account = if spec.operation == "CreateBucket" {
-                None
+            let (resource_account, access) = if spec.operation == "CreateBucket" {
+                (None, None)
             } else {
-                owner
+                (owner, access)
             };
-            if decide_one(&snap, caller, action, &resource, resource_account, &keys) != Decision::Allow {
+            if decide_one(&snap, caller, action, &resource, resource_account, access, &keys)
+                != Decision::Allow
+            {
                 return Verdict::Deny {
                     action: action.to_owned(),
                     resource,
@@ -309,7 +388,10 @@ impl Iam {
         key: &str,
     ) -> bool {
         let owner = facts.bucket_owner.as_deref();
-        if caller.is_some_and(|c| c.is_root() && owner.is_none_or(|o| o == c.account_id())) {
+        let access = facts.bucket_access.as_deref();
+        if caller.is_some_and(|c| c.is_root() && owner.is_none_or(|o| o == c.account_id()))
+            && access.is_none_or(|a| a.policy.is_none())
+        {
             return true;
         }
         let Some(bucket) = facts.bucket.as_deref() else {
@@ -319,7 +401,7 @@ impl Iam {
         let mut keys = global_keys(caller, facts.source_ip, facts.secure_transport);
         s3_keys(&mut keys, facts);
         let resource = format!("arn:aws:s3:::{bucket}/{key}");
-        decide_one(&snap, caller, action, &resource, owner, &keys) == Decision::Allow
+        decide_one(&snap, caller, action, &resource, owner, access, &keys) == Decision::Allow
     }
 
     /// IAM's AccessDenied for `caller` performing `action` (`iam:CreateUser`) on
@@ -338,7 +420,7 @@ impl Iam {
         }
         let snap = self.snapshot();
         let keys = global_keys(Some(caller), source_ip, false);
-        if decide_one(&snap, Some(caller), action, resource, None, &keys) == Decision::Allow {
+        if decide_one(&snap, Some(caller), action, resource, None, None, &keys) == Decision::Allow {
             return None;
         }
         Some(IamError::AccessDenied(format!(

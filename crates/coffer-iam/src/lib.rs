@@ -13,6 +13,7 @@ mod accounts;
 pub mod arn;
 mod authorize;
 pub mod aws_managed;
+pub mod bucket_access;
 mod error;
 mod groups;
 pub mod ids;
@@ -34,6 +35,7 @@ use coffer_meta::{IdentityChange, MetaStore};
 pub use access_keys::NewAccessKey;
 pub use accounts::NewAccount;
 pub use authorize::{AuthType, CopySourceFacts, S3Facts, Verdict};
+pub use bucket_access::{AccessDocuments, BucketAccess, CannedAcl, Ownership, PublicAccessBlock};
 pub use error::{IamError, IamResult};
 pub use managed::{PolicyView, Scope, VersionView};
 pub use page::{Page, PageRequest};
@@ -58,6 +60,7 @@ struct Inner {
     snapshot: RwLock<Arc<Snapshot>>,
     /// Serializes changes, so the snapshot swapped in after a change includes it.
     writes: tokio::sync::Mutex<()>,
+    bucket_policies: bucket_access::PolicyCache,
 }
 
 impl Iam {
@@ -84,6 +87,7 @@ impl Iam {
                 root_secret,
                 snapshot: RwLock::new(Arc::new(snapshot)),
                 writes: tokio::sync::Mutex::new(()),
+                bucket_policies: bucket_access::PolicyCache::default(),
             }),
         })
     }

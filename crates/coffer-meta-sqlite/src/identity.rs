@@ -208,6 +208,15 @@ pub(crate) fn apply(conn: &Connection, change: &IdentityChange) -> Result<(), Me
             insert_key(conn, root_key)?;
         }
         IdentityChange::DeleteAccount { account_id } => delete_account(conn, account_id)?,
+        IdentityChange::SetAccountSettings { account_id, settings } => {
+            let n = conn
+                .prepare_cached("UPDATE accounts SET settings = ?2 WHERE account_id = ?1")
+                .and_then(|mut s| s.execute(params![account_id, settings]))
+                .map_err(db)?;
+            if n == 0 {
+                return Err(MetaError::NoSuchIdentity(format!("account {account_id}")));
+            }
+        }
         IdentityChange::CreateUser(user) => create_user(conn, user)?,
         IdentityChange::SetUserTags {
             account_id,

@@ -208,6 +208,8 @@ pub enum IdentityChange {
     /// Deletes an account with its users and keys. `NoSuchIdentity` if there is none;
     /// `IdentityInUse` if it owns a bucket or is the deployment's.
     DeleteAccount { account_id: String },
+    /// Replaces an account's settings document. `NoSuchIdentity` if there is none.
+    SetAccountSettings { account_id: String, settings: String },
     /// A new user. `IdentityExists` if the account has a user of that name (any case).
     CreateUser(UserRecord),
     /// Replaces a user's tags. `NoSuchIdentity` if there is no such user.

@@ -8,8 +8,12 @@
 //! authorization; CreateBucket is an account-level permission and the operation itself
 //! tells "already yours" from "taken".
 
-use coffer_core::{CoreError, Store};
-use coffer_iam::{AuthType, Caller, CopySourceFacts, Iam, PeerAddr, S3Facts, Verdict};
+use std::sync::Arc;
+
+use coffer_core::{AccessSetting, CoreError, Store};
+use coffer_iam::{
+    AccessDocuments, AuthType, BucketAccess, Caller, CopySourceFacts, Iam, PeerAddr, S3Facts, Verdict,
+};
 use s3s::access::{S3Access, S3AccessContext};
 use s3s::path::S3Path;
 use s3s::{S3Result, s3_error};
@@ -40,6 +44,32 @@ impl IamAccess {
             Err(e) => Err(to_s3(e)),
         }
     }
+}
+
+/// A bucket's access state from its stored settings (cached by the store).
+pub(crate) async fn bucket_access(store: &Store, iam: &Iam, bucket: &str) -> S3Result<Arc<BucketAccess>> {
+    let owner = store.bucket(bucket).await.map_err(to_s3)?.owner;
+    access_of(store, iam, bucket, &owner).await
+}
+
+async fn access_of(store: &Store, iam: &Iam, bucket: &str, owner: &str) -> S3Result<Arc<BucketAccess>> {
+    let setting = |s| store.bucket_access_setting(bucket, s);
+    let docs = AccessDocuments {
+        policy: setting(AccessSetting::Policy).await.map_err(to_s3)?,
+        public_access_block: setting(AccessSetting::PublicAccessBlock).await.map_err(to_s3)?,
+        ownership: setting(AccessSetting::OwnershipControls).await.map_err(to_s3)?,
+        acl: setting(AccessSetting::Acl).await.map_err(to_s3)?,
+    };
+    Ok(Arc::new(iam.bucket_access(bucket, owner, &docs)))
+}
+
+/// Operations on a multipart upload in progress, whose encryption headers only its
+/// creation carried.
+fn on_upload(operation: &str) -> bool {
+    matches!(
+        operation,
+        "UploadPart" | "UploadPartCopy" | "CompleteMultipartUpload"
+    )
 }
 
 fn decode(s: &str) -> String {
@@ -100,17 +130,44 @@ impl S3Access for IamAccess {
                 None => return Err(to_s3(CoreError::NoSuchBucket)),
             },
         };
+        let bucket_access = match (&bucket, &bucket_owner) {
+            (Some(b), Some(owner)) => Some(access_of(&self.store, &self.iam, b, owner).await?),
+            _ => None,
+        };
         let copy_source = match copy_source(cx.headers()) {
             Some((bucket, key, version_id))
                 if matches!(operation.as_str(), "CopyObject" | "UploadPartCopy") =>
             {
                 let owner = self.owner(&bucket).await?;
+                let access = match &owner {
+                    Some(o) => Some(access_of(&self.store, &self.iam, &bucket, o).await?),
+                    None => None,
+                };
                 Some(CopySourceFacts {
                     bucket,
                     key,
                     version_id,
                     owner,
+                    access,
                 })
+            }
+            _ => None,
+        };
+        let query: std::collections::HashMap<String, String> =
+            form_urlencoded::parse(cx.uri().query().unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect();
+        // Only a bucket policy can name the upload's encryption: read the upload then.
+        let upload_sse = match (&bucket, &key, query.get("uploadId")) {
+            (Some(b), Some(k), Some(id))
+                if on_upload(&operation) && bucket_access.as_ref().is_some_and(|a| a.policy.is_some()) =>
+            {
+                self.store
+                    .upload(b, k, id)
+                    .await
+                    .ok()
+                    .and_then(|u| u.meta.sse)
+                    .map(|sse| (sse.algorithm, sse.key_id))
             }
             _ => None,
         };
@@ -125,12 +182,12 @@ impl S3Access for IamAccess {
                 .iter()
                 .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
                 .collect(),
-            query: form_urlencoded::parse(cx.uri().query().unwrap_or_default().as_bytes())
-                .into_owned()
-                .collect(),
+            query,
             source_ip: cx.extensions_mut().get::<PeerAddr>().map(|p| p.0.ip()),
             secure_transport: crate::sse_c::secure(cx.headers()),
             auth_type: auth_type(cx),
+            bucket_access,
+            upload_sse,
         };
         match self.iam.authorize_s3(caller.as_ref(), &facts) {
             Verdict::Allow => {}

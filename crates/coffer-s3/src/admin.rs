@@ -9,6 +9,8 @@
 //!   root credentials
 //! - `GET /?coffer-admin=accounts`: list accounts
 //! - `DELETE /?coffer-admin=accounts&name=NAME`: delete an account that owns no bucket
+//! - `PUT /?coffer-admin=accounts&name=NAME&BlockPublicAcls=true&...`: the account's
+//!   Block Public Access (the four flags; absent ones are false)
 //!
 //! S3 has no `coffer-admin` parameter on the service root, so these never shadow an S3
 //! request (s3s parses the path before custom routes, so the root is used).
@@ -117,7 +119,9 @@ impl S3Route for AdminRoute {
 }
 
 fn account_json(a: &coffer_core::meta::AccountRecord) -> serde_json::Value {
+    let bpa = coffer_iam::PublicAccessBlock::of_account(&a.settings);
     serde_json::json!({
+        "PublicAccessBlock": serde_json::from_str::<serde_json::Value>(&bpa.to_document()).unwrap_or_default(),
         "account_id": a.account_id,
         "name": a.name,
         "canonical_user_id": coffer_iam::arn::canonical_user_id(&a.account_id),
@@ -169,6 +173,25 @@ impl AdminRoute {
                 let name = name()?;
                 self.iam.delete_account(&name).await.map_err(iam_to_s3)?;
                 Ok(json_response(&serde_json::json!({ "deleted": name })))
+            }
+            // Account-wide Block Public Access: `&public-access-block=` with the four flags.
+            Method::PUT => {
+                let name = name()?;
+                let flag = |k: &str| query_param(&req.uri, k).is_some_and(|v| v == "true");
+                let bpa = coffer_iam::PublicAccessBlock {
+                    block_public_acls: flag("BlockPublicAcls"),
+                    ignore_public_acls: flag("IgnorePublicAcls"),
+                    block_public_policy: flag("BlockPublicPolicy"),
+                    restrict_public_buckets: flag("RestrictPublicBuckets"),
+                };
+                self.iam
+                    .set_account_public_access_block(&name, bpa)
+                    .await
+                    .map_err(iam_to_s3)?;
+                Ok(json_response(&serde_json::json!({
+                    "name": name,
+                    "PublicAccessBlock": serde_json::from_str::<serde_json::Value>(&bpa.to_document()).unwrap_or_default(),
+                })))
             }
             _ => Err(s3_error!(MethodNotAllowed)),
         }

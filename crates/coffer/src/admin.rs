@@ -118,6 +118,20 @@ async fn account(
                 }
             }
         }
+        AccountCommand::PublicAccessBlock {
+            name,
+            block_public_acls,
+            ignore_public_acls,
+            block_public_policy,
+            restrict_public_buckets,
+        } => {
+            let url = format!(
+                "{base}&name={}&BlockPublicAcls={block_public_acls}&IgnorePublicAcls={ignore_public_acls}\
+                 &BlockPublicPolicy={block_public_policy}&RestrictPublicBuckets={restrict_public_buckets}",
+                encode(&name)
+            );
+            println!("{}", call(endpoint, access_key, secret_key, "PUT", &url).await?);
+        }
         AccountCommand::Delete { name } => {
             let url = format!("{base}&name={}", encode(&name));
             call(endpoint, access_key, secret_key, "DELETE", &url).await?;

@@ -93,6 +93,19 @@ pub enum AccountCommand {
     /// Delete an account, its IAM users and keys. Refused while it owns buckets, and for
     /// the deployment's own account.
     Delete { name: String },
+    /// Set the account-wide Block Public Access, applied on top of each bucket's own
+    /// (the account's root and users cannot change it; only the deployment root can).
+    PublicAccessBlock {
+        name: String,
+        #[arg(long, value_name = "true|false", default_value_t = true, action = clap::ArgAction::Set)]
+        block_public_acls: bool,
+        #[arg(long, value_name = "true|false", default_value_t = true, action = clap::ArgAction::Set)]
+        ignore_public_acls: bool,
+        #[arg(long, value_name = "true|false", default_value_t = true, action = clap::ArgAction::Set)]
+        block_public_policy: bool,
+        #[arg(long, value_name = "true|false", default_value_t = true, action = clap::ArgAction::Set)]
+        restrict_public_buckets: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

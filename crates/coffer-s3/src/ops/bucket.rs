@@ -20,6 +20,14 @@ pub(crate) async fn create_bucket(
 ) -> S3Result<S3Response<CreateBucketOutput>> {
     let owner = caller_account(&req)?;
     let input = req.input;
+    let acl = crate::ops::acl::check_create_bucket_acl(&input)?;
+    // New buckets block public access by default (AWS since April 2023).
+    if acl.is_some_and(coffer_iam::CannedAcl::is_public) {
+        return Err(s3s::s3_error!(
+            AccessDenied,
+            "Public ACLs are blocked by the new bucket's Block Public Access settings; create it, then change them"
+        ));
+    }
     let region = input
         .create_bucket_configuration
         .and_then(|c| c.location_constraint)
@@ -27,6 +35,38 @@ pub(crate) async fn create_bucket(
         .filter(|l| !l.is_empty())
         .unwrap_or_else(|| s.region.clone());
     s.store.create_bucket(&input.bucket, &region, &owner).await.s3()?;
+    // A chosen ownership other than the default, and a non-public ACL it allows.
+    if let Some(ownership) = input
+        .object_ownership
+        .as_ref()
+        .map(|o| o.as_str())
+        .filter(|o| *o != "BucketOwnerEnforced")
+    {
+        let ownership = coffer_iam::Ownership::parse(ownership).ok_or_else(|| {
+            s3s::s3_error!(
+                InvalidArgument,
+                "Invalid x-amz-object-ownership header: {ownership}"
+            )
+        })?;
+        s.store
+            .put_bucket_access_setting(
+                &input.bucket,
+                coffer_core::AccessSetting::OwnershipControls,
+                Some(ownership.as_str().to_owned()),
+            )
+            .await
+            .s3()?;
+    }
+    if let Some(acl) = acl.filter(|a| *a != coffer_iam::CannedAcl::Private) {
+        s.store
+            .put_bucket_access_setting(
+                &input.bucket,
+                coffer_core::AccessSetting::Acl,
+                Some(acl.as_str().to_owned()),
+            )
+            .await
+            .s3()?;
+    }
     Ok(S3Response::new(CreateBucketOutput {
         location: Some(format!("/{}", input.bucket)),
     }))

@@ -37,6 +37,7 @@ pub(crate) async fn put_object(
 ) -> S3Result<S3Response<PutObjectOutput>> {
     let integrity = integrity(&req.headers, req.trailing_headers.clone())?;
     let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
+    crate::ops::acl::check_request_acl(&req, req.input.acl.as_ref().map(ObjectCannedACL::as_str))?;
     let input = req.input;
     refuse_oversized(s, input.content_length)?;
     let requested_sse = sse_request(
@@ -416,6 +417,7 @@ pub(crate) async fn copy_object(
 ) -> S3Result<S3Response<CopyObjectOutput>> {
     let condition = copy_destination_condition(&req.headers)?;
     let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
+    crate::ops::acl::check_request_acl(&req, req.input.acl.as_ref().map(ObjectCannedACL::as_str))?;
     let input = req.input;
     let requested_sse = sse_request(
         input.server_side_encryption.as_ref(),

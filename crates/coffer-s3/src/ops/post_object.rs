@@ -196,6 +196,8 @@ impl PostObject {
             source_ip: peer,
             secure_transport: secure,
             auth_type: caller.as_ref().map(|_| coffer_iam::AuthType::Post),
+            bucket_access: Some(crate::access::bucket_access(&self.store, &self.iam, &target.bucket).await?),
+            upload_sse: None,
         };
         if self.iam.authorize_s3(caller.as_ref(), &facts) != coffer_iam::Verdict::Allow {
             return Err(s3s::s3_error!(AccessDenied, "Access Denied"));
