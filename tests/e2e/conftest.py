@@ -26,6 +26,7 @@ from e2e_util import (
     REGION,
     REPO_ROOT,
     ROOT_ACCESS_KEY,
+    STS_SESSION_SECS,
     ROOT_SECRET_KEY,
     STOP_TIMEOUT_S,
     VHOST_DOMAIN,
@@ -136,6 +137,9 @@ def coffer_server(tmp_path_factory, _isolated_aws_env):
         COFFER_DOMAIN=VHOST_DOMAIN,
         # The suite talks plain HTTP on loopback, where SSE-C keys are allowed only so.
         COFFER_ALLOW_SSE_C_OVER_HTTP="true",
+        # STS sessions end after this many seconds whatever they ask for, so that
+        # test_iam_roles.py can watch one expire (AWS's shortest is 15 minutes).
+        COFFER_STS_MAX_SESSION_SECS=str(STS_SESSION_SECS),
     )
     cmd = [str(binary), "serve", "--address", address, "--data-dir", str(data_dir), "--region", REGION]
     with open(stdout_log, "wb") as out, open(stderr_log, "wb") as err:

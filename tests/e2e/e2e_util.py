@@ -14,6 +14,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
 ROOT_ACCESS_KEY = "COFFERE2EROOTACCESS1"
 ROOT_SECRET_KEY = "coffer/e2e+root+secret+key+0123456789abcdef"
+# Every STS session of the e2e server ends after this many seconds (COFFER_STS_MAX_SESSION_SECS).
+STS_SESSION_SECS = 8
 READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 15.0
 CLI_TIMEOUT_S = 300

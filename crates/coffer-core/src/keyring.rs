@@ -97,6 +97,22 @@ impl Keyring {
         Self { current: id, keys }
     }
 
+    /// A key derived from the current master key for `label` (HMAC-SHA256 keyed by the
+    /// master key): STS session tokens are sealed, and their secrets derived, with such
+    /// keys, so a rotation of the master key ends every session.
+    pub fn derive(&self, label: &str) -> CoreResult<[u8; 32]> {
+        use hmac::{KeyInit as _, Mac as _};
+        let master = self
+            .keys
+            .get(&self.current)
+            .ok_or_else(|| CoreError::Internal("the current master key is missing".into()))?;
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(master.as_bytes())
+            .map_err(|e| CoreError::Internal(format!("deriving a key: {e}")))?;
+        mac.update(b"coffer-derive-v1\0");
+        mac.update(label.as_bytes());
+        Ok(mac.finalize().into_bytes().into())
+    }
+
     /// The id of the master key new objects are sealed with.
     #[must_use]
     pub fn current_id(&self) -> &str {

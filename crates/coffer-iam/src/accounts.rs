@@ -112,6 +112,41 @@ impl Iam {
         .await
     }
 
+    /// Replaces a created account's root access key: a new one is made and every older one
+    /// deleted (the deployment root's key is the configuration's, not ours to rotate).
+    pub async fn rotate_root_key(&self, name: &str) -> IamResult<crate::NewAccessKey> {
+        let account = self
+            .snapshot()
+            .account_by_name(name)
+            .map(|a| a.record.clone())
+            .ok_or_else(|| {
+                IamError::NoSuchEntity(format!("The account with name {name} cannot be found."))
+            })?;
+        if account.is_deployment {
+            return Err(IamError::InvalidInput(
+                "the deployment root's key lives in root-credentials.toml or COFFER_ROOT_*: \
+                 rotate it with `coffer admin --offline --data-dir DIR account rotate-root-key` or change the environment"
+                    .into(),
+            ));
+        }
+        let mut old: Vec<String> = self
+            .snapshot()
+            .keys_of(&account.account_id, None)
+            .iter()
+            .map(|k| k.access_key_id.clone())
+            .collect();
+        // Make room under the quota of two, oldest first.
+        if old.len() >= 2 {
+            let oldest = old.remove(0);
+            self.delete_access_key(&account.account_id, None, &oldest).await?;
+        }
+        let new = self.create_access_key(&account.account_id, None).await?;
+        for id in old {
+            self.delete_access_key(&account.account_id, None, &id).await?;
+        }
+        Ok(new)
+    }
+
     /// Deletes an account that owns no bucket, with its users and keys.
     pub async fn delete_account(&self, name: &str) -> IamResult<()> {
         let account_id = self

@@ -83,6 +83,7 @@ pub enum Verdict {
 fn principal_ref<'a>(
     caller: Option<&'a Caller>,
     arn: &'a str,
+    role_arn: Option<&'a str>,
     canonical: Option<&'a str>,
 ) -> PrincipalRef<'a> {
     match caller {
@@ -90,31 +91,51 @@ fn principal_ref<'a>(
         Some(c) => PrincipalRef {
             account_id: c.account_id(),
             arn,
-            role_arn: None,
+            role_arn,
             canonical_id: canonical,
             anonymous: false,
         },
     }
 }
 
+/// ISO 8601 in UTC, as date condition keys are written.
+fn iso(unix_seconds: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    time::OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}
+
 /// Condition keys every request has (the `aws:` global keys of the caller).
-fn global_keys(caller: Option<&Caller>, source_ip: Option<IpAddr>, secure: bool) -> ConditionKeys {
+pub(crate) fn global_keys(caller: Option<&Caller>, source_ip: Option<IpAddr>, secure: bool) -> ConditionKeys {
     let mut keys = ConditionKeys::new();
     let now = time::OffsetDateTime::now_utc();
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    keys.insert("aws:CurrentTime", now.format(&format).unwrap_or_default());
+    keys.insert("aws:CurrentTime", iso(now.unix_timestamp()));
     keys.insert("aws:EpochTime", now.unix_timestamp().to_string());
     keys.insert("aws:SecureTransport", if secure { "true" } else { "false" });
     if let Some(ip) = source_ip {
         keys.insert("aws:SourceIp", ip.to_string());
     }
     if let Some(c) = caller {
-        keys.insert("aws:PrincipalArn", c.arn());
         keys.insert("aws:PrincipalAccount", c.account_id());
         keys.insert("aws:userid", c.user_id());
         match &c.principal {
-            Principal::Root { .. } => keys.insert("aws:PrincipalType", "Account"),
+            Principal::Root { .. } => {
+                keys.insert("aws:PrincipalArn", c.arn());
+                keys.insert("aws:PrincipalType", "Account");
+            }
+            // A session is known by its role's ARN.
+            Principal::Session(s) => {
+                keys.insert("aws:PrincipalArn", s.role_arn());
+                keys.insert("aws:PrincipalType", "AssumedRole");
+                keys.insert("aws:TokenIssueTime", iso(s.claims.issued));
+                for t in s.role.iter().flat_map(|r| &r.tags) {
+                    keys.insert(&format!("aws:PrincipalTag/{}", t.key), t.value.as_str());
+                }
+            }
             Principal::User(u) => {
+                keys.insert("aws:PrincipalArn", c.arn());
                 keys.insert("aws:PrincipalType", "User");
                 keys.insert("aws:username", u.name.as_str());
                 for t in &u.tags {
@@ -205,15 +226,19 @@ fn decide_one(
     keys: &ConditionKeys,
 ) -> Decision {
     let arn = caller.map(Caller::arn).unwrap_or_default();
+    let role_arn = caller
+        .and_then(Caller::session)
+        .map(crate::snapshot::Session::role_arn);
     let canonical = caller
         .and_then(|c| snap.account(c.account_id()))
         .map(|a| a.canonical_id.clone());
     let request = RequestContext {
         action,
         resource,
-        principal: principal_ref(caller, &arn, canonical.as_deref()),
+        principal: principal_ref(caller, &arn, role_arn.as_deref(), canonical.as_deref()),
         keys,
     };
+    let session = caller.and_then(Caller::session).and_then(|s| s.policy.as_deref());
     let identity: Vec<&Policy> = caller
         .map(|c| snap.identity_policies(c).iter().map(Arc::as_ref).collect())
         .unwrap_or_default();
@@ -236,7 +261,7 @@ fn decide_one(
         is_root: caller.is_some_and(Caller::is_root),
         resource_account,
         identity: &identity,
-        session: None,
+        session,
         resource_policy,
         acl_allows,
     })

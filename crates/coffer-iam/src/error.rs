@@ -25,6 +25,12 @@ pub enum IamError {
     /// The access key id is unknown or inactive.
     #[error("The security token included in the request is invalid.")]
     InvalidClientTokenId,
+    /// A session token past its expiry.
+    #[error("The security token included in the request is expired")]
+    ExpiredToken,
+    /// A session token that is missing, malformed, or not this key's.
+    #[error("The security token included in the request is invalid.")]
+    InvalidToken,
     /// The store or the keyring failed; details for the log.
     #[error("{0}")]
     Internal(String),

@@ -32,9 +32,7 @@ impl Iam {
         match kind {
             EntityKind::User => self.get_user(account_id, name).map(drop),
             EntityKind::Group => self.get_group(account_id, name).map(drop),
-            EntityKind::Role => Err(IamError::NoSuchEntity(format!(
-                "The role with name {name} cannot be found."
-            ))),
+            EntityKind::Role => self.get_role(account_id, name).map(drop),
         }
     }
 

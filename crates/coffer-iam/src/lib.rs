@@ -22,9 +22,12 @@ mod managed;
 pub mod names;
 mod page;
 pub mod policy;
+mod roles;
 pub mod s3_actions;
+pub mod session;
 pub mod sigv4;
 mod snapshot;
+mod sts;
 mod users;
 
 use std::sync::{Arc, RwLock};
@@ -39,7 +42,9 @@ pub use bucket_access::{AccessDocuments, BucketAccess, CannedAcl, Ownership, Pub
 pub use error::{IamError, IamResult};
 pub use managed::{PolicyView, Scope, VersionView};
 pub use page::{Page, PageRequest};
-pub use snapshot::{Account, Caller, KeyEntry, Principal, Secret, Snapshot};
+pub use roles::NewRole;
+pub use snapshot::{Account, Caller, KeyEntry, Principal, Secret, Session, Snapshot};
+pub use sts::{AssumeRoleRequest, Credentials};
 
 /// The address a request came from (`aws:SourceIp`), put in the request's extensions by
 /// the server.
@@ -61,6 +66,9 @@ struct Inner {
     /// Serializes changes, so the snapshot swapped in after a change includes it.
     writes: tokio::sync::Mutex<()>,
     bucket_policies: bucket_access::PolicyCache,
+    sessions: session::SessionKeys,
+    /// Test-only: the longest a session lives, whatever it asked for.
+    session_cap: Option<i64>,
 }
 
 impl Iam {
@@ -82,14 +90,30 @@ impl Iam {
         Ok(Self {
             inner: Arc::new(Inner {
                 meta,
-                keyring,
                 root_access_key: root_access_key.to_owned(),
                 root_secret,
                 snapshot: RwLock::new(Arc::new(snapshot)),
                 writes: tokio::sync::Mutex::new(()),
                 bucket_policies: bucket_access::PolicyCache::default(),
+                sessions: session::SessionKeys::new(&keyring)?,
+                session_cap: None,
+                keyring,
             }),
         })
+    }
+
+    /// Caps every STS session's lifetime (tests of expiry; AWS's minimum is 15 minutes).
+    #[must_use]
+    pub fn with_session_cap(self, seconds: Option<i64>) -> Self {
+        match Arc::try_unwrap(self.inner) {
+            Ok(mut inner) => {
+                inner.session_cap = seconds;
+                Self {
+                    inner: Arc::new(inner),
+                }
+            }
+            Err(inner) => Self { inner },
+        }
     }
 
     /// The identities as of now.

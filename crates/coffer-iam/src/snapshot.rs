@@ -7,7 +7,7 @@ use std::sync::Arc;
 use coffer_core::{Keyring, access_key_context};
 use coffer_meta::{
     AccessKeyRecord, AccountRecord, AttachmentRecord, EntityKind, GroupRecord, IdentitySnapshot,
-    InlinePolicyRecord, KeyStatus, ManagedPolicyRecord, MembershipRecord, UserRecord, name_key,
+    InlinePolicyRecord, KeyStatus, ManagedPolicyRecord, MembershipRecord, RoleRecord, UserRecord, name_key,
 };
 
 use crate::arn::{canonical_user_id, entity_arn, root_arn};
@@ -39,16 +39,36 @@ impl std::fmt::Debug for Secret {
 }
 
 /// Who signed a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum Principal {
     /// An account's root (for the deployment's account: the configured credentials).
     Root { account_id: String },
     /// An IAM user.
     User(UserRecord),
+    /// An assumed role's session (temporary credentials).
+    Session(Box<Session>),
+}
+
+/// A role session, from its token's claims and the role as it is now.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub claims: crate::session::SessionClaims,
+    /// The role's path and tags (`None` once the role is deleted: it then grants nothing).
+    pub role: Option<RoleRecord>,
+    /// The session policy, compiled.
+    pub policy: Option<Arc<Policy>>,
+}
+
+impl Session {
+    #[must_use]
+    pub fn role_arn(&self) -> String {
+        let path = self.role.as_ref().map_or("/", |r| r.path.as_str());
+        entity_arn(&self.claims.account_id, "role", path, &self.claims.role_name)
+    }
 }
 
 /// An authenticated caller: the principal and the key it signed with.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Caller {
     pub principal: Principal,
     pub access_key_id: String,
@@ -63,6 +83,7 @@ impl Caller {
         match &self.principal {
             Principal::Root { account_id } => account_id,
             Principal::User(u) => &u.account_id,
+            Principal::Session(s) => &s.claims.account_id,
         }
     }
 
@@ -76,24 +97,39 @@ impl Caller {
         match &self.principal {
             Principal::Root { account_id } => root_arn(account_id),
             Principal::User(u) => entity_arn(&u.account_id, "user", &u.path, &u.name),
+            Principal::Session(s) => format!(
+                "arn:aws:sts::{}:assumed-role/{}/{}",
+                s.claims.account_id, s.claims.role_name, s.claims.session_name
+            ),
         }
     }
 
-    /// GetCallerIdentity's `UserId`: the account id for a root, the unique id for a user.
+    /// GetCallerIdentity's `UserId`: the account id for a root, the unique id for a user,
+    /// `ROLEID:SESSION` for a role session.
     #[must_use]
-    pub fn user_id(&self) -> &str {
+    pub fn user_id(&self) -> String {
         match &self.principal {
-            Principal::Root { account_id } => account_id,
-            Principal::User(u) => &u.unique_id,
+            Principal::Root { account_id } => account_id.clone(),
+            Principal::User(u) => u.unique_id.clone(),
+            Principal::Session(s) => format!("{}:{}", s.claims.role_id, s.claims.session_name),
         }
     }
 
-    /// The IAM user's name, `None` for a root (`aws:username` is absent then).
+    /// The IAM user's name, `None` for a root or a session (`aws:username` is absent).
     #[must_use]
     pub fn user_name(&self) -> Option<&str> {
         match &self.principal {
-            Principal::Root { .. } => None,
+            Principal::Root { .. } | Principal::Session(_) => None,
             Principal::User(u) => Some(&u.name),
+        }
+    }
+
+    /// The role session, if this is one.
+    #[must_use]
+    pub fn session(&self) -> Option<&Session> {
+        match &self.principal {
+            Principal::Session(s) => Some(s),
+            _ => None,
         }
     }
 }
@@ -123,6 +159,8 @@ pub struct Snapshot {
     pub keys: HashMap<String, KeyEntry>,
     /// By (account id, lower-cased name).
     pub groups: BTreeMap<(String, String), GroupRecord>,
+    /// By (account id, lower-cased name).
+    pub roles: BTreeMap<(String, String), RoleRecord>,
     pub memberships: Vec<MembershipRecord>,
     /// Customer managed policies, by (account id, lower-cased name).
     pub policies: BTreeMap<(String, String), ManagedPolicyRecord>,
@@ -130,6 +168,8 @@ pub struct Snapshot {
     pub inline_policies: Vec<InlinePolicyRecord>,
     /// Each user's identity policies (inline, attached, and its groups'), compiled.
     pub(crate) user_policies: HashMap<(String, String), Vec<Arc<Policy>>>,
+    /// Each role's identity policies (inline and attached), compiled.
+    pub(crate) role_policies: HashMap<(String, String), Vec<Arc<Policy>>>,
     /// The deployment root: from the config, never stored.
     pub(crate) root_key: Option<(String, Secret)>,
 }
@@ -178,6 +218,11 @@ impl Snapshot {
                 .into_iter()
                 .map(|g| ((g.account_id.clone(), name_key(&g.name)), g))
                 .collect(),
+            roles: records
+                .roles
+                .into_iter()
+                .map(|r| ((r.account_id.clone(), name_key(&r.name)), r))
+                .collect(),
             memberships: records.memberships,
             policies: records
                 .policies
@@ -187,14 +232,24 @@ impl Snapshot {
             attachments: records.attachments,
             inline_policies: records.inline_policies,
             user_policies: HashMap::new(),
+            role_policies: HashMap::new(),
             root_key: Some((root_access_key.to_owned(), root_secret.clone())),
         };
-        snapshot.user_policies = snapshot.compile_user_policies();
+        let (users, roles) = snapshot.compile_identity_policies();
+        snapshot.user_policies = users;
+        snapshot.role_policies = roles;
         Ok(snapshot)
     }
 
-    /// Compiles every document once and gives each user the policies that apply to it.
-    fn compile_user_policies(&self) -> HashMap<(String, String), Vec<Arc<Policy>>> {
+    /// Compiles every document once and gives each user and role the policies that apply
+    /// to it.
+    #[allow(clippy::type_complexity)]
+    fn compile_identity_policies(
+        &self,
+    ) -> (
+        HashMap<(String, String), Vec<Arc<Policy>>>,
+        HashMap<(String, String), Vec<Arc<Policy>>>,
+    ) {
         let compile = |what: &str, text: &str| match Policy::parse(text, PolicyKind::Identity) {
             Ok(p) => Some(Arc::new(p)),
             Err(e) => {
@@ -252,7 +307,18 @@ impl Snapshot {
             }
             out.insert((account.clone(), user_key.clone()), policies);
         }
-        out
+        let roles = self
+            .roles
+            .keys()
+            .map(|(account, role_key)| {
+                let policies = of_entity
+                    .get(&(account.clone(), EntityKind::Role, role_key.clone()))
+                    .cloned()
+                    .unwrap_or_default();
+                ((account.clone(), role_key.clone()), policies)
+            })
+            .collect();
+        (out, roles)
     }
 
     /// The identity policies of a caller: none for a root, else the user's.
@@ -264,7 +330,16 @@ impl Snapshot {
                 .user_policies
                 .get(&(u.account_id.clone(), name_key(&u.name)))
                 .map_or(&[], Vec::as_slice),
+            Principal::Session(s) => self
+                .role_policies
+                .get(&(s.claims.account_id.clone(), name_key(&s.claims.role_name)))
+                .map_or(&[], Vec::as_slice),
         }
+    }
+
+    #[must_use]
+    pub fn role(&self, account_id: &str, name: &str) -> Option<&RoleRecord> {
+        self.roles.get(&(account_id.to_owned(), name_key(name)))
     }
 
     /// The secret of an active key, and who it belongs to.

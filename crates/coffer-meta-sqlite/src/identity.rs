@@ -4,7 +4,7 @@
 use coffer_meta::{
     AccessKeyRecord, AccountRecord, AttachmentRecord, EntityKind, GroupRecord, IamTag, IdentityChange,
     IdentitySnapshot, InlinePolicyRecord, KeyStatus, ManagedPolicyRecord, MembershipRecord, MetaError,
-    PolicyVersionRecord, UserRecord, name_key,
+    PolicyVersionRecord, RoleRecord, UserRecord, name_key,
 };
 use rusqlite::{Connection, OptionalExtension as _, Row, params};
 
@@ -110,6 +110,25 @@ pub(crate) fn load(conn: &mut Connection) -> Result<IdentitySnapshot, MetaError>
             })
         },
     )?;
+    let roles = all(
+        &tx,
+        "SELECT account_id, name, path, unique_id, created_ms, tags, trust_policy, max_session_secs, description \
+         FROM iam_roles ORDER BY account_id, name_key",
+        |row| {
+            let tags: String = col(row, 5)?;
+            Ok(RoleRecord {
+                account_id: col(row, 0)?,
+                name: col(row, 1)?,
+                path: col(row, 2)?,
+                unique_id: col(row, 3)?,
+                created_ms: col(row, 4)?,
+                tags: tags_from_text(&tags)?,
+                trust_policy: col(row, 6)?,
+                max_session_secs: col(row, 7)?,
+                description: col(row, 8)?,
+            })
+        },
+    )?;
     let memberships = all(
         &tx,
         "SELECT account_id, group_key, user_key FROM iam_group_members ORDER BY account_id, group_key, user_key",
@@ -193,6 +212,7 @@ pub(crate) fn load(conn: &mut Connection) -> Result<IdentitySnapshot, MetaError>
         users,
         access_keys,
         groups,
+        roles,
         memberships,
         policies,
         attachments,
@@ -284,6 +304,36 @@ pub(crate) fn apply(conn: &Connection, change: &IdentityChange) -> Result<(), Me
                 return Err(MetaError::NoSuchIdentity(format!("access key {access_key_id}")));
             }
         }
+        IdentityChange::CreateRole(r) => create_role(conn, r)?,
+        IdentityChange::UpdateRole(r) => {
+            let tags = tags_to_text(&r.tags)?;
+            let n = conn
+                .prepare_cached(
+                    "UPDATE iam_roles SET trust_policy = ?3, tags = ?4, description = ?5, max_session_secs = ?6 \
+                     WHERE account_id = ?1 AND name_key = ?2",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        r.account_id,
+                        name_key(&r.name),
+                        r.trust_policy,
+                        tags,
+                        r.description,
+                        r.max_session_secs
+                    ])
+                })
+                .map_err(db)?;
+            if n == 0 {
+                return Err(MetaError::NoSuchIdentity(format!(
+                    "The role with name {} cannot be found.",
+                    r.name
+                )));
+            }
+        }
+        IdentityChange::DeleteRole {
+            account_id,
+            role_name,
+        } => delete_role(conn, account_id, role_name)?,
         IdentityChange::CreateGroup(g) => create_group(conn, g)?,
         IdentityChange::DeleteGroup {
             account_id,
@@ -934,5 +984,60 @@ fn attach_policy(conn: &Connection, a: &AttachmentRecord, max_attached: u32) -> 
     )
     .and_then(|mut s| s.execute(params![a.account_id, a.kind.as_str(), a.entity_key, a.policy_arn]))
     .map_err(db)?;
+    Ok(())
+}
+
+fn create_role(conn: &Connection, r: &RoleRecord) -> Result<(), MetaError> {
+    let key = name_key(&r.name);
+    let tags = tags_to_text(&r.tags)?;
+    if exists(
+        conn,
+        "SELECT 1 FROM iam_roles WHERE account_id = ?1 AND name_key = ?2",
+        params![r.account_id, key],
+    )? {
+        return Err(MetaError::IdentityExists(format!("Role with name {}", r.name)));
+    }
+    conn.prepare_cached(
+        "INSERT INTO iam_roles (account_id, name_key, name, path, unique_id, created_ms, tags, trust_policy, \
+         max_session_secs, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )
+    .and_then(|mut s| {
+        s.execute(params![
+            r.account_id,
+            key,
+            r.name,
+            r.path,
+            r.unique_id,
+            r.created_ms,
+            tags,
+            r.trust_policy,
+            r.max_session_secs,
+            r.description
+        ])
+    })
+    .map_err(db)?;
+    Ok(())
+}
+
+fn delete_role(conn: &Connection, account_id: &str, role_name: &str) -> Result<(), MetaError> {
+    let key = name_key(role_name);
+    require_entity(conn, account_id, EntityKind::Role, &key)?;
+    for (sql, why) in [
+        (
+            "SELECT 1 FROM iam_inline_policies WHERE account_id = ?1 AND kind = 'role' AND name_key = ?2",
+            "Cannot delete entity, must delete policies first.",
+        ),
+        (
+            "SELECT 1 FROM iam_attachments WHERE account_id = ?1 AND kind = 'role' AND name_key = ?2",
+            "Cannot delete entity, must detach all policies first.",
+        ),
+    ] {
+        if exists(conn, sql, params![account_id, key])? {
+            return Err(MetaError::IdentityInUse(why.into()));
+        }
+    }
+    conn.prepare_cached("DELETE FROM iam_roles WHERE account_id = ?1 AND name_key = ?2")
+        .and_then(|mut s| s.execute(params![account_id, key]))
+        .map_err(db)?;
     Ok(())
 }

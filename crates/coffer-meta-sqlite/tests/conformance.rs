@@ -26,6 +26,7 @@ case!(
     kms_keys,
     identities,
     identity_policies,
+    identity_roles,
     scan_and_reseal,
     bucket_lifecycle,
     missing_bucket,

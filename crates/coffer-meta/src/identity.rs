@@ -87,6 +87,23 @@ pub struct AccessKeyRecord {
     pub created_ms: i64,
 }
 
+/// An IAM role.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoleRecord {
+    pub account_id: String,
+    pub name: String,
+    pub path: String,
+    /// `AROA...`.
+    pub unique_id: String,
+    pub created_ms: i64,
+    pub tags: Vec<IamTag>,
+    /// Who may assume it, verbatim as sent.
+    pub trust_policy: String,
+    /// 3600 to 43200.
+    pub max_session_secs: i64,
+    pub description: String,
+}
+
 /// An IAM group.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GroupRecord {
@@ -190,6 +207,7 @@ pub struct IdentitySnapshot {
     pub users: Vec<UserRecord>,
     pub access_keys: Vec<AccessKeyRecord>,
     pub groups: Vec<GroupRecord>,
+    pub roles: Vec<RoleRecord>,
     pub memberships: Vec<MembershipRecord>,
     pub policies: Vec<ManagedPolicyRecord>,
     pub attachments: Vec<AttachmentRecord>,
@@ -239,6 +257,13 @@ pub enum IdentityChange {
         user_name: Option<String>,
         access_key_id: String,
     },
+    /// A new role. `IdentityExists` if the name is taken (any case).
+    CreateRole(RoleRecord),
+    /// Replaces a role's trust policy, tags, description and maximum session duration.
+    /// `NoSuchIdentity` if there is no such role.
+    UpdateRole(RoleRecord),
+    /// `NoSuchIdentity`; `IdentityInUse` while it has policies.
+    DeleteRole { account_id: String, role_name: String },
     /// A new group. `IdentityExists` if the name is taken (any case).
     CreateGroup(GroupRecord),
     /// `NoSuchIdentity`; `IdentityInUse` while it has members or policies.

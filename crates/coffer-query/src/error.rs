@@ -15,8 +15,6 @@ pub(crate) enum QueryError {
     SignatureDoesNotMatch,
     /// The request time is outside the allowed window.
     SignatureExpired(String),
-    /// A session token was sent with a long-term key.
-    InvalidToken,
     MissingAction,
     InvalidAction(String),
     /// A documented action Coffer has not built yet.
@@ -78,7 +76,12 @@ impl QueryError {
                     IamError::MalformedPolicyDocument(_) => {
                         wire(S::BAD_REQUEST, "MalformedPolicyDocument", m)
                     }
-                    IamError::InvalidClientTokenId => wire(S::FORBIDDEN, "InvalidClientTokenId", m),
+                    IamError::InvalidClientTokenId | IamError::InvalidToken => wire(
+                        S::FORBIDDEN,
+                        "InvalidClientTokenId",
+                        "The security token included in the request is invalid.",
+                    ),
+                    IamError::ExpiredToken => wire(S::FORBIDDEN, "ExpiredToken", m),
                     IamError::Internal(detail) => {
                         tracing::error!(error = %detail, "IAM request failed");
                         wire(
@@ -102,11 +105,6 @@ impl QueryError {
                  Check your AWS Secret Access Key and signing method. Consult the service documentation for details.",
             ),
             Self::SignatureExpired(m) => wire(S::FORBIDDEN, "SignatureDoesNotMatch", m.clone()),
-            Self::InvalidToken => wire(
-                S::FORBIDDEN,
-                "InvalidClientTokenId",
-                "The security token included in the request is invalid.",
-            ),
             Self::MissingAction => wire(S::BAD_REQUEST, "MissingAction", "Missing Action"),
             Self::InvalidAction(a) => wire(
                 S::BAD_REQUEST,

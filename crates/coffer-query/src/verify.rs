@@ -24,11 +24,8 @@ pub(crate) fn authenticate(
     };
     let presented = sigv4::parse(&request)?;
     presented.check_time(time::OffsetDateTime::now_utc())?;
-    let (caller, secret) = iam.authenticate(presented.access_key())?;
+    let secret = iam.secret_for(presented.access_key())?;
     presented.verify(secret.expose())?;
-    // Long-term keys carry no session token; temporary credentials come with AssumeRole.
-    if presented.security_token().is_some() {
-        return Err(QueryError::InvalidToken);
-    }
-    Ok(caller)
+    // Session keys need their token; long-term keys must come without one.
+    Ok(iam.caller(presented.access_key(), presented.security_token())?)
 }

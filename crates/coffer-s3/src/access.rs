@@ -91,6 +91,33 @@ pub(crate) fn copy_source(headers: &http::HeaderMap) -> Option<(String, String, 
     Some((decode(bucket), decode(key), version))
 }
 
+/// The session token sent with temporary credentials (header or presigned query).
+fn security_token(cx: &S3AccessContext<'_>) -> Option<String> {
+    if let Some(v) = cx.headers().get("x-amz-security-token") {
+        return v.to_str().ok().map(str::to_owned);
+    }
+    form_urlencoded::parse(cx.uri().query().unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "X-Amz-Security-Token")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// S3's answers for a key that does not authenticate.
+pub(crate) fn token_error(e: coffer_iam::IamError) -> s3s::S3Error {
+    match e {
+        coffer_iam::IamError::ExpiredToken => s3_error!(ExpiredToken, "The provided token has expired."),
+        coffer_iam::IamError::InvalidToken => {
+            s3_error!(
+                InvalidToken,
+                "The provided token is malformed or otherwise invalid."
+            )
+        }
+        _ => s3_error!(
+            InvalidAccessKeyId,
+            "The AWS Access Key Id you provided does not exist in our records."
+        ),
+    }
+}
+
 /// Whether the request was signed in the header or presigned in the query.
 fn auth_type(cx: &S3AccessContext<'_>) -> Option<AuthType> {
     cx.credentials()?;
@@ -105,15 +132,13 @@ fn auth_type(cx: &S3AccessContext<'_>) -> Option<AuthType> {
 impl S3Access for IamAccess {
     async fn check(&self, cx: &mut S3AccessContext<'_>) -> S3Result<()> {
         let caller = match cx.credentials() {
-            Some(c) => Some(self.iam.authenticate(&c.access_key).map_err(|_| {
-                s3_error!(
-                    InvalidAccessKeyId,
-                    "The AWS Access Key Id you provided does not exist in our records."
-                )
-            })?),
+            Some(c) => Some(
+                self.iam
+                    .caller(&c.access_key, security_token(cx).as_deref())
+                    .map_err(token_error)?,
+            ),
             None => None,
-        }
-        .map(|(caller, _)| caller);
+        };
         let operation = cx.s3_op().name().to_owned();
         let (bucket, key) = match cx.s3_path() {
             S3Path::Root => (None, None),

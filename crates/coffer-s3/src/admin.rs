@@ -9,6 +9,8 @@
 //!   root credentials
 //! - `GET /?coffer-admin=accounts`: list accounts
 //! - `DELETE /?coffer-admin=accounts&name=NAME`: delete an account that owns no bucket
+//! - `PATCH /?coffer-admin=accounts&name=NAME`: a new root access key for the account
+//!   (older ones are deleted), answered like a creation
 //! - `PUT /?coffer-admin=accounts&name=NAME&BlockPublicAcls=true&...`: the account's
 //!   Block Public Access (the four flags; absent ones are false)
 //!
@@ -141,7 +143,7 @@ fn iam_to_s3(e: coffer_iam::IamError) -> s3s::S3Error {
         E::ValidationError(_) | E::InvalidInput(_) | E::LimitExceeded(_) | E::MalformedPolicyDocument(_) => {
             C::InvalidArgument
         }
-        E::AccessDenied(_) | E::InvalidClientTokenId => C::AccessDenied,
+        E::AccessDenied(_) | E::InvalidClientTokenId | E::ExpiredToken | E::InvalidToken => C::AccessDenied,
         E::Internal(detail) => {
             tracing::error!(error = %detail, "admin request failed");
             return s3s::S3Error::new(C::InternalError);
@@ -173,6 +175,16 @@ impl AdminRoute {
                 let name = name()?;
                 self.iam.delete_account(&name).await.map_err(iam_to_s3)?;
                 Ok(json_response(&serde_json::json!({ "deleted": name })))
+            }
+            // A new root access key for the account; older ones are deleted.
+            Method::PATCH => {
+                let name = name()?;
+                let key = self.iam.rotate_root_key(&name).await.map_err(iam_to_s3)?;
+                Ok(json_response(&serde_json::json!({
+                    "account_id": key.record.account_id,
+                    "access_key_id": key.record.access_key_id,
+                    "secret_access_key": key.secret.expose(),
+                })))
             }
             // Account-wide Block Public Access: `&public-access-block=` with the four flags.
             Method::PUT => {

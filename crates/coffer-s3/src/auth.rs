@@ -12,8 +12,8 @@ pub(crate) struct IamAuth {
 #[async_trait::async_trait]
 impl S3Auth for IamAuth {
     async fn get_secret_key(&self, access_key: &str) -> S3Result<SecretKey> {
-        match self.iam.authenticate(access_key) {
-            Ok((_, secret)) => Ok(SecretKey::from(secret.expose())),
+        match self.iam.secret_for(access_key) {
+            Ok(secret) => Ok(SecretKey::from(secret.expose())),
             Err(_) => Err(s3_error!(
                 InvalidAccessKeyId,
                 "The AWS Access Key Id you provided does not exist in our records."

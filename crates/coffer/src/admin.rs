@@ -24,6 +24,9 @@ fn encode(s: &str) -> String {
 }
 
 pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
+    if args.offline {
+        return crate::offline::run(args).await;
+    }
     let endpoint = args
         .endpoint
         .or_else(|| env(&["COFFER_ENDPOINT", "AWS_ENDPOINT_URL"]))
@@ -39,6 +42,10 @@ pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     let endpoint = endpoint.trim_end_matches('/').to_owned();
     let command = match args.command {
         AdminCommand::Account(command) => return account(&endpoint, &access_key, &secret_key, command).await,
+        AdminCommand::User(_) => bail!(
+            "users of a running server are managed with `aws iam` (create-user, create-access-key, put-user-policy); \
+             `coffer admin --offline --data-dir DIR user create` works on a stopped one"
+        ),
         AdminCommand::Kms(command) => command,
     };
     let base = format!("{endpoint}{}", coffer_s3::ADMIN_KMS_KEYS);
@@ -131,6 +138,22 @@ async fn account(
                 encode(&name)
             );
             println!("{}", call(endpoint, access_key, secret_key, "PUT", &url).await?);
+        }
+        AccountCommand::RotateRootKey { name, json } => {
+            let url = format!("{base}&name={}", encode(&name));
+            let text = call(endpoint, access_key, secret_key, "PATCH", &url).await?;
+            if json {
+                println!("{text}");
+            } else {
+                let v: serde_json::Value =
+                    serde_json::from_str(&text).context("the server's answer is not JSON")?;
+                println!(
+                    "A new root key for account {name}; older ones no longer work (the secret is not shown again):\n\n  \
+                     export AWS_ACCESS_KEY_ID={} AWS_SECRET_ACCESS_KEY={}",
+                    v["access_key_id"].as_str().unwrap_or_default(),
+                    v["secret_access_key"].as_str().unwrap_or_default()
+                );
+            }
         }
         AccountCommand::Delete { name } => {
             let url = format!("{base}&name={}", encode(&name));

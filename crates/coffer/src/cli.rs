@@ -59,6 +59,19 @@ pub struct AdminArgs {
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
 
+    /// Work on a stopped server's data dir instead of a running server (bootstrap and
+    /// rescue): `account ...` and `user create`. Takes the data dir's lock.
+    #[arg(long, requires = "data_dir")]
+    pub offline: bool,
+
+    /// The data dir, with --offline.
+    #[arg(long, env = "COFFER_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// File holding the master key, with --offline, when not in the data dir.
+    #[arg(long, env = "COFFER_MASTER_KEY_FILE", value_name = "FILE")]
+    pub master_key_file: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: AdminCommand,
 }
@@ -68,6 +81,9 @@ pub enum AdminCommand {
     /// Accounts: tenants that own their buckets and IAM identities, as AWS accounts do.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// IAM users, for bootstrap and rescue (--offline only; online, use `aws iam`).
+    #[command(subcommand)]
+    User(UserCommand),
     /// SSE-KMS keys of the built-in key service.
     #[command(subcommand)]
     Kms(KmsCommand),
@@ -93,6 +109,15 @@ pub enum AccountCommand {
     /// Delete an account, its IAM users and keys. Refused while it owns buckets, and for
     /// the deployment's own account.
     Delete { name: String },
+    /// A new root access key for the account; its older root keys stop working. For the
+    /// deployment's own account (--offline only), new root credentials are written to
+    /// <data-dir>/root-credentials.toml.
+    RotateRootKey {
+        name: String,
+        /// Print {"account_id", "access_key_id", "secret_access_key"} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Set the account-wide Block Public Access, applied on top of each bucket's own
     /// (the account's root and users cannot change it; only the deployment root can).
     PublicAccessBlock {
@@ -105,6 +130,27 @@ pub enum AccountCommand {
         block_public_policy: bool,
         #[arg(long, value_name = "true|false", default_value_t = true, action = clap::ArgAction::Set)]
         restrict_public_buckets: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an IAM user with an access key, and give it the policy in a file (an inline
+    /// policy). Prints the key's secret (shown only once).
+    Create {
+        name: String,
+        /// The account's name or 12-digit id [default: the deployment's own].
+        #[arg(long)]
+        account: Option<String>,
+        /// A JSON policy document.
+        #[arg(long, value_name = "FILE")]
+        policy_file: Option<PathBuf>,
+        /// The inline policy's name.
+        #[arg(long, default_value = "coffer-admin")]
+        policy_name: String,
+        /// Print {"account_id", "user_name", "access_key_id", "secret_access_key"} as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 

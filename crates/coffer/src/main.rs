@@ -7,6 +7,7 @@ mod config;
 mod credentials;
 mod datadir;
 mod master_key;
+mod offline;
 mod private_file;
 mod rotate;
 mod server;

@@ -84,6 +84,24 @@ fn plain(status: hyper::StatusCode, text: &'static str) -> hyper::Response<Respo
     resp
 }
 
+/// `COFFER_STS_MAX_SESSION_SECS`: caps the lifetime of every STS session, for tests of
+/// expiry (AWS's shortest session is 15 minutes). Unset in production.
+fn session_cap() -> anyhow::Result<Option<i64>> {
+    match std::env::var("COFFER_STS_MAX_SESSION_SECS") {
+        Ok(v) if !v.is_empty() => {
+            let secs: i64 = v.parse().ok().filter(|s| *s > 0).with_context(|| {
+                format!("COFFER_STS_MAX_SESSION_SECS must be a positive number of seconds, not {v:?}")
+            })?;
+            tracing::warn!(
+                secs,
+                "COFFER_STS_MAX_SESSION_SECS: every STS session ends after at most this long (testing only)"
+            );
+            Ok(Some(secs))
+        }
+        _ => Ok(None),
+    }
+}
+
 /// Opens the store in `config.data_dir`, encrypting at rest with the master key.
 pub fn open_store(config: &ServeConfig) -> anyhow::Result<(Store, KeyOrigin)> {
     datadir::prepare(&config.data_dir)?;
@@ -168,7 +186,8 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         &creds.secret_access_key,
     )
     .await
-    .context("cannot load the accounts and access keys")?;
+    .context("cannot load the accounts and access keys")?
+    .with_session_cap(session_cap()?);
     collect_garbage(&store).await;
 
     let listener = TcpListener::bind(&config.address).await.with_context(|| {

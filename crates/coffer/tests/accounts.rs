@@ -264,3 +264,182 @@ async fn account_keys_survive_restart_and_master_key_rotation() {
         .collect();
     assert!(ids.contains(&a.id), "{v}");
 }
+
+fn offline(dir: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_coffer"))
+        .args(["admin", "--offline", "--data-dir"])
+        .arg(dir)
+        .args(args)
+        .env_remove("COFFER_ROOT_ACCESS_KEY")
+        .env_remove("COFFER_ROOT_SECRET_KEY")
+        .env_remove("COFFER_MASTER_KEY")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A server process, killed when dropped (a failed assertion must not leave it running).
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A server on `dir` whose root credentials are the data dir's own (no environment).
+fn start_own_credentials(dir: &std::path::Path) -> (Running, String) {
+    use std::io::{BufRead as _, BufReader};
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_coffer"))
+        .args(["serve", "--address", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .env_remove("COFFER_ROOT_ACCESS_KEY")
+        .env_remove("COFFER_ROOT_SECRET_KEY")
+        .env("COFFER_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut endpoint = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.split("serving S3 at ").nth(1) {
+            endpoint = rest.split_whitespace().next().unwrap().to_owned();
+            break;
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    (Running(child), endpoint)
+}
+
+/// SIGTERM, and wait for the server to let go of the data dir.
+fn stop(mut running: Running) {
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &running.0.id().to_string()])
+        .status();
+    let _ = running.0.wait();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offline_bootstrap_and_rescue() {
+    let dir = tempfile::tempdir().unwrap();
+    // A first start creates the data dir, its master key and root credentials.
+    let (child, endpoint) = start_own_credentials(dir.path());
+    let creds = std::fs::read_to_string(dir.path().join("root-credentials.toml")).unwrap();
+    let field = |name: &str| {
+        creds
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} = \"")))
+            .unwrap()
+            .trim_end_matches('"')
+            .to_owned()
+    };
+    let (old_key, old_secret) = (field("access_key_id"), field("secret_access_key"));
+    let root = client_with(&endpoint, &old_key, &old_secret);
+    root.create_bucket().bucket("ops-data").send().await.unwrap();
+    root.create_bucket().bucket("elsewhere").send().await.unwrap();
+    // Offline work refuses a data dir a server holds.
+    let busy = std::process::Command::new(env!("CARGO_BIN_EXE_coffer"))
+        .args(["admin", "--offline", "--data-dir"])
+        .arg(dir.path())
+        .args(["account", "list"])
+        .output()
+        .unwrap();
+    assert!(!busy.status.success());
+    stop(child);
+
+    let policy = dir.path().join("policy.json");
+    std::fs::write(
+        &policy,
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*",
+            "Resource":["arn:aws:s3:::ops-data","arn:aws:s3:::ops-data/*"]}]}"#,
+    )
+    .unwrap();
+    let user = offline(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "ops",
+            "--policy-file",
+            policy.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(user["user_name"], "ops");
+    let rotated = offline(
+        dir.path(),
+        &["account", "rotate-root-key", "deployment", "--json"],
+    );
+
+    let (child, endpoint) = start_own_credentials(dir.path());
+    let ops = client_with(
+        &endpoint,
+        user["access_key_id"].as_str().unwrap(),
+        user["secret_access_key"].as_str().unwrap(),
+    );
+    ops.put_object()
+        .bucket("ops-data")
+        .key("k")
+        .body(b"v".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+    let e = ops
+        .put_object()
+        .bucket("elsewhere")
+        .key("k")
+        .body(b"v".to_vec().into())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "AccessDenied");
+    // The old root secret is gone; the new one works.
+    let old_root = client_with(&endpoint, &old_key, &old_secret);
+    let e = old_root.list_buckets().send().await.unwrap_err();
+    assert_eq!(code(&e), "InvalidAccessKeyId");
+    let new_root = client_with(
+        &endpoint,
+        rotated["access_key_id"].as_str().unwrap(),
+        rotated["secret_access_key"].as_str().unwrap(),
+    );
+    assert_eq!(new_root.list_buckets().send().await.unwrap().buckets().len(), 2);
+
+    // A created account's root key rotates online; the old key stops at once.
+    let team = {
+        let out = admin(
+            &endpoint,
+            rotated["access_key_id"].as_str().unwrap(),
+            rotated["secret_access_key"].as_str().unwrap(),
+            &["account", "create", "team", "--json"],
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let out = admin(
+        &endpoint,
+        rotated["access_key_id"].as_str().unwrap(),
+        rotated["secret_access_key"].as_str().unwrap(),
+        &["account", "rotate-root-key", "team", "--json"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let fresh: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let old = client_with(
+        &endpoint,
+        team["access_key_id"].as_str().unwrap(),
+        team["secret_access_key"].as_str().unwrap(),
+    );
+    assert_eq!(
+        code(&old.list_buckets().send().await.unwrap_err()),
+        "InvalidAccessKeyId"
+    );
+    let new = client_with(
+        &endpoint,
+        fresh["access_key_id"].as_str().unwrap(),
+        fresh["secret_access_key"].as_str().unwrap(),
+    );
+    new.list_buckets().send().await.unwrap();
+    stop(child);
+}

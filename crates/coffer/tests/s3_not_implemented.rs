@@ -27,7 +27,7 @@ async fn unbuilt_operations_answer_not_implemented() {
         .await;
     assert_eq!(s3_err(r), not_implemented);
     assert_eq!(
-        s3_err(s3.get_bucket_policy().bucket("ni").send().await),
+        s3_err(s3.get_bucket_cors().bucket("ni").send().await),
         not_implemented
     );
     let tagging = Tagging::builder()

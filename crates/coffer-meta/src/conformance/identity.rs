@@ -420,3 +420,92 @@ pub async fn identity_policies(store: &dyn MetaStore) {
     assert!(snap.policies.iter().all(|p| p.account_id != acct));
     assert!(snap.groups.iter().all(|g| g.account_id != acct));
 }
+
+/// Roles: created once per name (any case), updated in place, deleted only without
+/// policies.
+pub async fn identity_roles(store: &dyn MetaStore) {
+    use crate::{EntityKind, InlinePolicyRecord, RoleRecord};
+    let acct = "777788889999";
+    apply(
+        store,
+        IdentityChange::CreateAccount {
+            account: AccountRecord {
+                account_id: acct.to_owned(),
+                name: "roles".to_owned(),
+                created_ms: 1,
+                is_deployment: false,
+                settings: "{}".to_owned(),
+            },
+            root_key: key("AKIAROLEROOT", acct, None),
+        },
+    )
+    .await
+    .unwrap();
+    let role = RoleRecord {
+        account_id: acct.to_owned(),
+        name: "Worker".to_owned(),
+        path: "/app/".to_owned(),
+        unique_id: "AROAWORKER".to_owned(),
+        created_ms: 1,
+        tags: Vec::new(),
+        trust_policy: "{}".to_owned(),
+        max_session_secs: 3600,
+        description: String::new(),
+    };
+    apply(store, IdentityChange::CreateRole(role.clone()))
+        .await
+        .unwrap();
+    let r = apply(
+        store,
+        IdentityChange::CreateRole(RoleRecord {
+            name: "worker".to_owned(),
+            unique_id: "AROAOTHER".to_owned(),
+            ..role.clone()
+        }),
+    )
+    .await;
+    assert!(matches!(r, Err(MetaError::IdentityExists(_))), "{r:?}");
+    let updated = RoleRecord {
+        trust_policy: "{\"v\":2}".to_owned(),
+        max_session_secs: 7200,
+        description: "d".to_owned(),
+        ..role.clone()
+    };
+    apply(store, IdentityChange::UpdateRole(updated.clone()))
+        .await
+        .unwrap();
+    let snap = store.load_identities().await.unwrap();
+    assert!(snap.roles.contains(&updated));
+    apply(
+        store,
+        IdentityChange::PutInlinePolicy(InlinePolicyRecord {
+            account_id: acct.to_owned(),
+            kind: EntityKind::Role,
+            entity_key: "worker".to_owned(),
+            policy_name: "p".to_owned(),
+            document: "{}".to_owned(),
+        }),
+    )
+    .await
+    .unwrap();
+    let delete = IdentityChange::DeleteRole {
+        account_id: acct.to_owned(),
+        role_name: "WORKER".to_owned(),
+    };
+    let r = apply(store, delete.clone()).await;
+    assert!(matches!(r, Err(MetaError::IdentityInUse(_))), "{r:?}");
+    apply(
+        store,
+        IdentityChange::DeleteInlinePolicy {
+            account_id: acct.to_owned(),
+            kind: EntityKind::Role,
+            entity_key: "worker".to_owned(),
+            policy_name: "p".to_owned(),
+        },
+    )
+    .await
+    .unwrap();
+    apply(store, delete.clone()).await.unwrap();
+    let r = apply(store, delete).await;
+    assert!(matches!(r, Err(MetaError::NoSuchIdentity(_))), "{r:?}");
+}

@@ -27,7 +27,7 @@ pub use buckets::{bucket_lifecycle, missing_bucket};
 pub use concurrency::{concurrent_if_none_match, concurrent_puts};
 pub use conditional::conditional_writes;
 pub use gc::{referenced_blobs, released_blobs_are_unreferenced};
-pub use identity::{identities, identity_policies};
+pub use identity::{identities, identity_policies, identity_roles};
 pub use kms::kms_keys;
 pub use listing::{listing_byte_order, listing_hides_deleted, listing_many_keys};
 pub use multipart::{list_uploads_markers, multipart_abort, multipart_lifecycle};
@@ -50,6 +50,7 @@ pub async fn run_all(store: &dyn MetaStore) {
     kms_keys(store).await;
     identities(store).await;
     identity_policies(store).await;
+    identity_roles(store).await;
     put_get_replace(store).await;
     data_round_trips_exactly(store).await;
     delete_semantics(store).await;

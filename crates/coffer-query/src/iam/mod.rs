@@ -3,6 +3,7 @@
 mod access_keys;
 mod groups;
 mod policies;
+mod roles;
 mod users;
 
 use coffer_iam::{PageRequest, arn};
@@ -14,21 +15,6 @@ use crate::xml::Xml;
 
 /// IAM actions issue 6 asks for that later phases of ADR 13 build.
 const NOT_YET: &[&str] = &[
-    "CreateRole",
-    "GetRole",
-    "ListRoles",
-    "DeleteRole",
-    "UpdateAssumeRolePolicy",
-    "AttachRolePolicy",
-    "DetachRolePolicy",
-    "ListAttachedRolePolicies",
-    "PutRolePolicy",
-    "GetRolePolicy",
-    "ListRolePolicies",
-    "DeleteRolePolicy",
-    "TagRole",
-    "UntagRole",
-    "ListRoleTags",
     "UpdateUser",
     "GetAccessKeyLastUsed",
     "GetAccountSummary",
@@ -80,6 +66,22 @@ pub(crate) async fn dispatch(ctx: &Ctx<'_>, action: &str) -> Result<Option<Xml>,
         "ListGroupPolicies" => policies::list_inline(ctx, EntityKind::Group),
         "DeleteUserPolicy" => policies::delete_inline(ctx, EntityKind::User).await,
         "DeleteGroupPolicy" => policies::delete_inline(ctx, EntityKind::Group).await,
+        "CreateRole" => roles::create_role(ctx).await,
+        "GetRole" => roles::get_role(ctx),
+        "ListRoles" => roles::list_roles(ctx),
+        "DeleteRole" => roles::delete_role(ctx).await,
+        "UpdateRole" => roles::update_role(ctx).await,
+        "UpdateAssumeRolePolicy" => roles::update_assume_role_policy(ctx).await,
+        "TagRole" => roles::tag_role(ctx).await,
+        "UntagRole" => roles::untag_role(ctx).await,
+        "ListRoleTags" => roles::list_role_tags(ctx),
+        "AttachRolePolicy" => policies::attach(ctx, EntityKind::Role).await,
+        "DetachRolePolicy" => policies::detach(ctx, EntityKind::Role).await,
+        "ListAttachedRolePolicies" => policies::list_attached(ctx, EntityKind::Role),
+        "PutRolePolicy" => policies::put_inline(ctx, EntityKind::Role).await,
+        "GetRolePolicy" => policies::get_inline(ctx, EntityKind::Role),
+        "ListRolePolicies" => policies::list_inline(ctx, EntityKind::Role),
+        "DeleteRolePolicy" => policies::delete_inline(ctx, EntityKind::Role).await,
         a if NOT_YET.contains(&a) => Err(QueryError::NotImplemented(a.to_owned())),
         a => Err(QueryError::InvalidAction(a.to_owned())),
     }
@@ -93,7 +95,7 @@ pub(crate) fn entity_arn(ctx: &Ctx<'_>, kind: EntityKind, name: &str) -> String 
     let path = match kind {
         EntityKind::User => snap.user(account, name).map(|u| u.path.clone()),
         EntityKind::Group => snap.group(account, name).map(|g| g.path.clone()),
-        EntityKind::Role => None,
+        EntityKind::Role => snap.role(account, name).map(|r| r.path.clone()),
     };
     arn::entity_arn(account, kind.as_str(), path.as_deref().unwrap_or("/"), name)
 }

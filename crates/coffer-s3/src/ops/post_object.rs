@@ -171,7 +171,14 @@ impl PostObject {
         coffer_core::validate_storage_class(storage_class.as_deref()).map_err(to_s3)?;
         coffer_core::validate_metadata(&meta).map_err(to_s3)?;
         let bucket = self.store.bucket(&target.bucket).await.map_err(to_s3)?;
-        let caller = policy::signer(fields).and_then(|k| self.iam.authenticate(k).ok().map(|(c, _)| c));
+        let caller = match policy::signer(fields) {
+            Some(k) => Some(
+                self.iam
+                    .caller(k, fields.get("x-amz-security-token"))
+                    .map_err(crate::access::token_error)?,
+            ),
+            None => None,
+        };
         // The form's fields stand for the headers of a PUT (`acl` is `x-amz-acl`...).
         let headers = fields
             .iter()

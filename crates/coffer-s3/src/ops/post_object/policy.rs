@@ -26,9 +26,9 @@ pub(crate) trait Signers: Send + Sync {
 
 impl Signers for coffer_iam::Iam {
     fn secret(&self, access_key: &str) -> Option<String> {
-        self.authenticate(access_key)
+        self.secret_for(access_key)
             .ok()
-            .map(|(_, secret)| secret.expose().to_owned())
+            .map(|secret| secret.expose().to_owned())
     }
 }
 
