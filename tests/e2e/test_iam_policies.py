@@ -261,3 +261,39 @@ def test_malformed_and_managed_policy_errors(tenant):
     local = [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]]
     assert local == ["versions"]
     assert "AmazonS3ReadOnlyAccess" in [p["PolicyName"] for p in iam.list_policies(Scope="AWS")["Policies"]]
+
+
+def test_tag_condition_keys(tenant):
+    iam, s3 = tenant["iam"], tenant["s3"]
+    bucket = f"tags-{suffix()}"
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key="open", Body=b"o", Tagging="share=yes")
+    s3.put_object(Bucket=bucket, Key="closed", Body=b"c", Tagging="share=no")
+    _, (user_iam, _, user) = tenant["user"]("tagged")
+    iam.put_user_policy(UserName="tagged", PolicyName="tags", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            # s3:ExistingObjectTag: only objects tagged share=yes.
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+             "Condition": {"StringEquals": {"s3:ExistingObjectTag/share": "yes"}}},
+            # aws:RequestTag: uploads must carry team=maps (tagging on upload needs
+            # s3:PutObjectTagging too, as AWS).
+            {"Effect": "Allow", "Action": ["s3:PutObject", "s3:PutObjectTagging"], "Resource": f"arn:aws:s3:::{bucket}/*",
+             "Condition": {"StringEquals": {"aws:RequestTag/team": "maps"}}},
+            # aws:RequestTag on IAM: users may be created only with team=maps.
+            {"Effect": "Allow", "Action": ["iam:CreateUser", "iam:TagUser"], "Resource": "*",
+             "Condition": {"StringEquals": {"aws:RequestTag/team": "maps"}, "ForAllValues:StringEquals": {"aws:TagKeys": ["team"]}}},
+        ],
+    }))
+    assert user.get_object(Bucket=bucket, Key="open")["Body"].read() == b"o"
+    denied(lambda: user.get_object(Bucket=bucket, Key="closed"))
+    user.put_object(Bucket=bucket, Key="new", Body=b"n", Tagging="team=maps")
+    denied(lambda: user.put_object(Bucket=bucket, Key="new2", Body=b"n", Tagging="team=other"))
+    denied(lambda: user.put_object(Bucket=bucket, Key="new3", Body=b"n"))
+    user_iam.create_user(UserName="made-by-user", Tags=[{"Key": "team", "Value": "maps"}])
+    with pytest.raises(ClientError) as e:
+        user_iam.create_user(UserName="untagged")
+    assert error_code(e) == "AccessDenied"
+    with pytest.raises(ClientError) as e:
+        user_iam.create_user(UserName="extra", Tags=[{"Key": "team", "Value": "maps"}, {"Key": "cost", "Value": "x"}])
+    assert error_code(e) == "AccessDenied"

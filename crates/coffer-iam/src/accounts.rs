@@ -71,6 +71,13 @@ impl Iam {
         })
     }
 
+    fn account_named(&self, name: &str) -> IamResult<AccountRecord> {
+        self.snapshot()
+            .account_by_name(name)
+            .map(|a| a.record.clone())
+            .ok_or_else(|| IamError::NoSuchEntity(format!("The account with name {name} cannot be found.")))
+    }
+
     /// Every account, by name.
     #[must_use]
     pub fn list_accounts(&self) -> Vec<AccountRecord> {
@@ -91,13 +98,7 @@ impl Iam {
         name: &str,
         bpa: crate::PublicAccessBlock,
     ) -> IamResult<()> {
-        let account = self
-            .snapshot()
-            .account_by_name(name)
-            .map(|a| a.record.clone())
-            .ok_or_else(|| {
-                IamError::NoSuchEntity(format!("The account with name {name} cannot be found."))
-            })?;
+        let account = self.account_named(name)?;
         let mut settings: serde_json::Value = serde_json::from_str(&account.settings).unwrap_or_default();
         if !settings.is_object() {
             settings = serde_json::json!({});
@@ -115,13 +116,7 @@ impl Iam {
     /// Replaces a created account's root access key: a new one is made and every older one
     /// deleted (the deployment root's key is the configuration's, not ours to rotate).
     pub async fn rotate_root_key(&self, name: &str) -> IamResult<crate::NewAccessKey> {
-        let account = self
-            .snapshot()
-            .account_by_name(name)
-            .map(|a| a.record.clone())
-            .ok_or_else(|| {
-                IamError::NoSuchEntity(format!("The account with name {name} cannot be found."))
-            })?;
+        let account = self.account_named(name)?;
         if account.is_deployment {
             return Err(IamError::InvalidInput(
                 "the deployment root's key lives in root-credentials.toml or COFFER_ROOT_*: \
@@ -149,13 +144,7 @@ impl Iam {
 
     /// Deletes an account that owns no bucket, with its users and keys.
     pub async fn delete_account(&self, name: &str) -> IamResult<()> {
-        let account_id = self
-            .snapshot()
-            .account_by_name(name)
-            .map(|a| a.record.account_id.clone())
-            .ok_or_else(|| {
-                IamError::NoSuchEntity(format!("The account with name {name} cannot be found."))
-            })?;
+        let account_id = self.account_named(name)?.account_id;
         self.change(IdentityChange::DeleteAccount { account_id }).await
     }
 }

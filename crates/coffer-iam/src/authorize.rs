@@ -61,6 +61,9 @@ pub struct S3Facts {
     /// For requests on a multipart upload: the upload's encryption (`AES256`,
     /// `aws:kms`) and KMS key, standing in for the headers only its creation carried.
     pub upload_sse: Option<(String, Option<String>)>,
+    /// The tags of the object the request acts on (`s3:ExistingObjectTag/*`), read only
+    /// when a policy in play names that key.
+    pub existing_object_tags: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl S3Facts {
@@ -192,7 +195,12 @@ fn s3_keys(keys: &mut ConditionKeys, facts: &S3Facts) {
         for (k, v) in form_urlencoded::parse(tagging.as_bytes()) {
             keys.insert(&format!("s3:RequestObjectTag/{k}"), v.as_ref());
             keys.insert("s3:RequestObjectTagKeys", k.as_ref());
+            keys.insert(&format!("aws:RequestTag/{k}"), v.as_ref());
+            keys.insert("aws:TagKeys", k.as_ref());
         }
+    }
+    for (k, v) in facts.existing_object_tags.iter().flatten() {
+        keys.insert(&format!("s3:ExistingObjectTag/{k}"), v.as_str());
     }
     if let Some(owner) = &facts.bucket_owner {
         keys.insert("s3:ResourceAccount", owner.as_str());
@@ -439,12 +447,17 @@ impl Iam {
         action: &str,
         resource: &str,
         source_ip: Option<IpAddr>,
+        request_tags: &[coffer_meta::IamTag],
     ) -> Option<IamError> {
         if caller.is_root() {
             return None;
         }
         let snap = self.snapshot();
-        let keys = global_keys(Some(caller), source_ip, false);
+        let mut keys = global_keys(Some(caller), source_ip, false);
+        for t in request_tags {
+            keys.insert(&format!("aws:RequestTag/{}", t.key), t.value.as_str());
+            keys.insert("aws:TagKeys", t.key.as_str());
+        }
         if decide_one(&snap, Some(caller), action, resource, None, None, &keys) == Decision::Allow {
             return None;
         }

@@ -204,6 +204,8 @@ impl CannedAcl {
 pub struct BucketAccess {
     pub owner: String,
     pub policy: Option<Arc<Policy>>,
+    /// The policy names `s3:ExistingObjectTag/...`.
+    pub policy_names_existing_object_tags: bool,
     /// The effective Block Public Access: the bucket's (when configured) OR the account's.
     pub public_access_block: PublicAccessBlock,
     /// `None`: the bucket has no configuration (deleted).
@@ -262,6 +264,10 @@ impl Iam {
         BucketAccess {
             owner: owner.to_owned(),
             policy,
+            policy_names_existing_object_tags: docs
+                .policy
+                .as_deref()
+                .is_some_and(crate::snapshot::names_existing_object_tags),
             public_access_block: bucket_bpa.unwrap_or(PublicAccessBlock::ALL_OFF).or(account_bpa),
             bucket_public_access_block: bucket_bpa,
             ownership: Ownership::from_document(docs.ownership.as_deref()),

@@ -132,6 +132,19 @@ impl Iam {
         self.snapshot().authenticate(access_key_id)
     }
 
+    /// Whether authorizing `caller` on a bucket with `access` may need the object's tags
+    /// (`s3:ExistingObjectTag/...` named by a policy in play).
+    #[must_use]
+    pub fn needs_existing_object_tags(&self, caller: Option<&Caller>, access: Option<&BucketAccess>) -> bool {
+        let session = caller
+            .and_then(Caller::session)
+            .and_then(|s| s.claims.policy.as_deref())
+            .is_some_and(snapshot::names_existing_object_tags);
+        access.is_some_and(|a| a.policy_names_existing_object_tags)
+            || session
+            || (caller.is_some_and(|c| !c.is_root()) && self.snapshot().names_existing_object_tags)
+    }
+
     /// The deployment's own account id.
     #[must_use]
     pub fn deployment_account(&self) -> String {

@@ -15,6 +15,12 @@ use crate::error::{IamError, IamResult};
 use crate::ids::secret_text;
 use crate::policy::{Policy, PolicyKind};
 
+/// Whether a policy document names the `s3:ExistingObjectTag/...` condition key.
+#[must_use]
+pub fn names_existing_object_tags(document: &str) -> bool {
+    document.to_ascii_lowercase().contains("s3:existingobjecttag/")
+}
+
 /// A secret access key. Its `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -170,6 +176,9 @@ pub struct Snapshot {
     pub(crate) user_policies: HashMap<(String, String), Vec<Arc<Policy>>>,
     /// Each role's identity policies (inline and attached), compiled.
     pub(crate) role_policies: HashMap<(String, String), Vec<Arc<Policy>>>,
+    /// Whether any stored identity policy names `s3:ExistingObjectTag/...`: only then is
+    /// an object's tag set read to authorize a request on it.
+    pub names_existing_object_tags: bool,
     /// The deployment root: from the config, never stored.
     pub(crate) root_key: Option<(String, Secret)>,
 }
@@ -233,8 +242,20 @@ impl Snapshot {
             inline_policies: records.inline_policies,
             user_policies: HashMap::new(),
             role_policies: HashMap::new(),
+            names_existing_object_tags: false,
             root_key: Some((root_access_key.to_owned(), root_secret.clone())),
         };
+        snapshot.names_existing_object_tags = snapshot
+            .inline_policies
+            .iter()
+            .map(|p| p.document.as_str())
+            .chain(
+                snapshot
+                    .policies
+                    .values()
+                    .flat_map(|p| p.versions.iter().map(|v| v.document.as_str())),
+            )
+            .any(names_existing_object_tags);
         let (users, roles) = snapshot.compile_identity_policies();
         snapshot.user_policies = users;
         snapshot.role_policies = roles;

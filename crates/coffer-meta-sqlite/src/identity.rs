@@ -566,33 +566,12 @@ fn create_user(conn: &Connection, u: &UserRecord) -> Result<(), MetaError> {
 
 fn delete_user(conn: &Connection, account_id: &str, user_name: &str) -> Result<(), MetaError> {
     let key = name_key(user_name);
-    if !exists(
-        conn,
-        "SELECT 1 FROM iam_users WHERE account_id = ?1 AND name_key = ?2",
-        params![account_id, key],
-    )? {
-        return Err(MetaError::NoSuchIdentity(format!(
-            "The user with name {user_name} cannot be found."
-        )));
-    }
+    require_entity(conn, account_id, EntityKind::User, &key)?;
     // AWS refuses to delete a user that still has subordinate entities.
-    if exists(
-        conn,
-        "SELECT 1 FROM access_keys WHERE account_id = ?1 AND user_key = ?2",
-        params![account_id, key],
-    )? {
-        return Err(MetaError::IdentityInUse(
-            "Cannot delete entity, must delete access keys first.".into(),
-        ));
-    }
-    for (sql, what) in [
+    for (sql, why) in [
         (
-            "SELECT 1 FROM iam_inline_policies WHERE account_id = ?1 AND kind = 'user' AND name_key = ?2",
-            "Cannot delete entity, must delete policies first.",
-        ),
-        (
-            "SELECT 1 FROM iam_attachments WHERE account_id = ?1 AND kind = 'user' AND name_key = ?2",
-            "Cannot delete entity, must detach all policies first.",
+            "SELECT 1 FROM access_keys WHERE account_id = ?1 AND user_key = ?2",
+            "Cannot delete entity, must delete access keys first.",
         ),
         (
             "SELECT 1 FROM iam_group_members WHERE account_id = ?1 AND user_key = ?2",
@@ -600,13 +579,10 @@ fn delete_user(conn: &Connection, account_id: &str, user_name: &str) -> Result<(
         ),
     ] {
         if exists(conn, sql, params![account_id, key])? {
-            return Err(MetaError::IdentityInUse(what.into()));
+            return Err(MetaError::IdentityInUse(why.into()));
         }
     }
-    conn.prepare_cached("DELETE FROM iam_users WHERE account_id = ?1 AND name_key = ?2")
-        .and_then(|mut s| s.execute(params![account_id, key]))
-        .map_err(db)?;
-    Ok(())
+    delete_entity(conn, account_id, EntityKind::User, &key)
 }
 
 fn create_access_key(conn: &Connection, k: &AccessKeyRecord, max_per_owner: u32) -> Result<(), MetaError> {
@@ -708,28 +684,16 @@ fn create_group(conn: &Connection, g: &GroupRecord) -> Result<(), MetaError> {
 fn delete_group(conn: &Connection, account_id: &str, group_name: &str) -> Result<(), MetaError> {
     let key = name_key(group_name);
     require_entity(conn, account_id, EntityKind::Group, &key)?;
-    for (sql, why) in [
-        (
-            "SELECT 1 FROM iam_group_members WHERE account_id = ?1 AND group_key = ?2",
-            "Cannot delete entity, must remove users from group first.",
-        ),
-        (
-            "SELECT 1 FROM iam_inline_policies WHERE account_id = ?1 AND kind = 'group' AND name_key = ?2",
-            "Cannot delete entity, must delete policies first.",
-        ),
-        (
-            "SELECT 1 FROM iam_attachments WHERE account_id = ?1 AND kind = 'group' AND name_key = ?2",
-            "Cannot delete entity, must detach all policies first.",
-        ),
-    ] {
-        if exists(conn, sql, params![account_id, key])? {
-            return Err(MetaError::IdentityInUse(why.into()));
-        }
+    if exists(
+        conn,
+        "SELECT 1 FROM iam_group_members WHERE account_id = ?1 AND group_key = ?2",
+        params![account_id, key],
+    )? {
+        return Err(MetaError::IdentityInUse(
+            "Cannot delete entity, must remove users from group first.".into(),
+        ));
     }
-    conn.prepare_cached("DELETE FROM iam_groups WHERE account_id = ?1 AND name_key = ?2")
-        .and_then(|mut s| s.execute(params![account_id, key]))
-        .map_err(db)?;
-    Ok(())
+    delete_entity(conn, account_id, EntityKind::Group, &key)
 }
 
 fn add_user_to_group(
@@ -1022,21 +986,31 @@ fn create_role(conn: &Connection, r: &RoleRecord) -> Result<(), MetaError> {
 fn delete_role(conn: &Connection, account_id: &str, role_name: &str) -> Result<(), MetaError> {
     let key = name_key(role_name);
     require_entity(conn, account_id, EntityKind::Role, &key)?;
-    for (sql, why) in [
+    delete_entity(conn, account_id, EntityKind::Role, &key)
+}
+
+/// Deletes a user, group or role that has no policy left (AWS refuses otherwise).
+fn delete_entity(conn: &Connection, account_id: &str, kind: EntityKind, key: &str) -> Result<(), MetaError> {
+    for (table, why) in [
         (
-            "SELECT 1 FROM iam_inline_policies WHERE account_id = ?1 AND kind = 'role' AND name_key = ?2",
+            "iam_inline_policies",
             "Cannot delete entity, must delete policies first.",
         ),
         (
-            "SELECT 1 FROM iam_attachments WHERE account_id = ?1 AND kind = 'role' AND name_key = ?2",
+            "iam_attachments",
             "Cannot delete entity, must detach all policies first.",
         ),
     ] {
-        if exists(conn, sql, params![account_id, key])? {
+        let sql = format!("SELECT 1 FROM {table} WHERE account_id = ?1 AND kind = ?2 AND name_key = ?3");
+        if exists(conn, &sql, params![account_id, kind.as_str(), key])? {
             return Err(MetaError::IdentityInUse(why.into()));
         }
     }
-    conn.prepare_cached("DELETE FROM iam_roles WHERE account_id = ?1 AND name_key = ?2")
+    let sql = format!(
+        "DELETE FROM {} WHERE account_id = ?1 AND name_key = ?2",
+        entity_table(kind)
+    );
+    conn.prepare_cached(&sql)
         .and_then(|mut s| s.execute(params![account_id, key]))
         .map_err(db)?;
     Ok(())

@@ -44,6 +44,18 @@ impl Xml {
         self
     }
 
+    /// `<Tags>` with a `<member>` per tag.
+    pub(crate) fn tags(&mut self, tags: &[coffer_meta::IamTag]) -> &mut Self {
+        self.open("Tags");
+        for t in tags {
+            self.open("member")
+                .text("Key", &t.key)
+                .text("Value", &t.value)
+                .close("member");
+        }
+        self.close("Tags")
+    }
+
     /// `<IsTruncated>` and, when truncated, `<Marker>`.
     pub(crate) fn truncation(&mut self, marker: Option<&str>) -> &mut Self {
         self.text("IsTruncated", if marker.is_some() { "true" } else { "false" });

@@ -63,6 +63,22 @@ async fn access_of(store: &Store, iam: &Iam, bucket: &str, owner: &str) -> S3Res
     Ok(Arc::new(iam.bucket_access(bucket, owner, &docs)))
 }
 
+/// Operations on an existing object, whose tags `s3:ExistingObjectTag/*` names.
+fn reads_existing_object(operation: &str) -> bool {
+    matches!(
+        operation,
+        "GetObject"
+            | "HeadObject"
+            | "GetObjectAttributes"
+            | "GetObjectTagging"
+            | "PutObjectTagging"
+            | "DeleteObjectTagging"
+            | "GetObjectAcl"
+            | "PutObjectAcl"
+            | "DeleteObject"
+    )
+}
+
 /// Operations on a multipart upload in progress, whose encryption headers only its
 /// creation carried.
 fn on_upload(operation: &str) -> bool {
@@ -196,6 +212,18 @@ impl S3Access for IamAccess {
             }
             _ => None,
         };
+        // s3:ExistingObjectTag/*: the object's tags, read only when a policy names them.
+        let existing_object_tags = match (&bucket, &key) {
+            (Some(b), Some(k))
+                if reads_existing_object(&operation)
+                    && self
+                        .iam
+                        .needs_existing_object_tags(caller.as_ref(), bucket_access.as_deref()) =>
+            {
+                self.store.head_object(b, k).await.ok().map(|v| v.meta.tags)
+            }
+            _ => None,
+        };
         let facts = S3Facts {
             operation,
             bucket,
@@ -213,6 +241,7 @@ impl S3Access for IamAccess {
             auth_type: auth_type(cx),
             bucket_access,
             upload_sse,
+            existing_object_tags,
         };
         match self.iam.authorize_s3(caller.as_ref(), &facts) {
             Verdict::Allow => {}

@@ -102,10 +102,13 @@ pub(crate) fn entity_arn(ctx: &Ctx<'_>, kind: EntityKind, name: &str) -> String 
 
 /// Whether the caller may perform `iam:<action>` on `resource`.
 pub(crate) fn authorize(ctx: &Ctx<'_>, action: &str, resource: &str) -> Result<(), QueryError> {
-    match ctx
-        .iam
-        .iam_access_denied(ctx.caller, &format!("iam:{action}"), resource, ctx.peer)
-    {
+    match ctx.iam.iam_access_denied(
+        ctx.caller,
+        &format!("iam:{action}"),
+        resource,
+        ctx.peer,
+        &ctx.params.tags("Tags"),
+    ) {
         Some(denied) => Err(denied.into()),
         None => Ok(()),
     }
@@ -127,6 +130,14 @@ pub(crate) fn page_request(ctx: &Ctx<'_>) -> Result<PageRequest, QueryError> {
         marker: ctx.params.get("Marker").map(str::to_owned),
         max_items: ctx.params.max_items()?,
     })
+}
+
+/// ListUserTags and ListRoleTags: one page of `tags`.
+pub(crate) fn tags_page(ctx: &Ctx<'_>, tags: Vec<coffer_meta::IamTag>) -> Result<Option<Xml>, QueryError> {
+    let page = page_request(ctx)?.apply(tags, |t| t.key.to_lowercase())?;
+    let mut x = Xml::default();
+    x.tags(&page.items).truncation(page.marker.as_deref());
+    Ok(Some(x))
 }
 
 /// The parameter naming an entity of `kind` (`UserName`, `GroupName`, `RoleName`).

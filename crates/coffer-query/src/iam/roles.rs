@@ -4,7 +4,7 @@
 use coffer_iam::{IamError, NewRole, arn};
 use coffer_meta::{EntityKind, RoleRecord};
 
-use super::{authorize, entity_arn, page_request};
+use super::{authorize, entity_arn, page_request, tags_page};
 use crate::Ctx;
 use crate::error::QueryError;
 use crate::xml::{Xml, date, percent_encode};
@@ -158,16 +158,5 @@ pub(super) async fn untag_role(ctx: &Ctx<'_>) -> Result<Option<Xml>, QueryError>
 pub(super) fn list_role_tags(ctx: &Ctx<'_>) -> Result<Option<Xml>, QueryError> {
     let name = ctx.params.required("RoleName")?;
     authorize(ctx, "ListRoleTags", &entity_arn(ctx, EntityKind::Role, name))?;
-    let tags = ctx.iam.get_role(ctx.caller.account_id(), name)?.tags;
-    let page = page_request(ctx)?.apply(tags, |t| t.key.to_lowercase())?;
-    let mut x = Xml::default();
-    x.open("Tags");
-    for t in &page.items {
-        x.open("member")
-            .text("Key", &t.key)
-            .text("Value", &t.value)
-            .close("member");
-    }
-    x.close("Tags").truncation(page.marker.as_deref());
-    Ok(Some(x))
+    tags_page(ctx, ctx.iam.get_role(ctx.caller.account_id(), name)?.tags)
 }

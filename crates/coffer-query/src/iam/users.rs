@@ -1,9 +1,9 @@
 //! CreateUser, GetUser, ListUsers, DeleteUser, TagUser, UntagUser, ListUserTags.
 
 use coffer_iam::arn;
-use coffer_meta::{IamTag, UserRecord};
+use coffer_meta::UserRecord;
 
-use super::{authorize_on_user, page_request};
+use super::{authorize_on_user, page_request, tags_page};
 use crate::Ctx;
 use crate::error::QueryError;
 use crate::xml::{Xml, date};
@@ -21,19 +21,8 @@ pub(super) fn write_user_fields(x: &mut Xml, u: &UserRecord, with_tags: bool) {
         .text("Arn", &arn::entity_arn(&u.account_id, "user", &u.path, &u.name))
         .text("CreateDate", &date(u.created_ms));
     if with_tags && !u.tags.is_empty() {
-        write_tags(x, &u.tags);
+        x.tags(&u.tags);
     }
-}
-
-fn write_tags(x: &mut Xml, tags: &[IamTag]) {
-    x.open("Tags");
-    for t in tags {
-        x.open("member")
-            .text("Key", &t.key)
-            .text("Value", &t.value)
-            .close("member");
-    }
-    x.close("Tags");
 }
 
 pub(super) async fn create_user(ctx: &Ctx<'_>) -> Result<Option<Xml>, QueryError> {
@@ -130,16 +119,5 @@ pub(super) async fn untag_user(ctx: &Ctx<'_>) -> Result<Option<Xml>, QueryError>
 pub(super) fn list_user_tags(ctx: &Ctx<'_>) -> Result<Option<Xml>, QueryError> {
     let name = ctx.params.required("UserName")?;
     authorize_on_user(ctx, "ListUserTags", Some(name))?;
-    let tags = ctx.iam.get_user(ctx.caller.account_id(), name)?.tags;
-    let page = page_request(ctx)?.apply(tags, |t| t.key.to_lowercase())?;
-    let mut x = Xml::default();
-    x.open("Tags");
-    for t in &page.items {
-        x.open("member")
-            .text("Key", &t.key)
-            .text("Value", &t.value)
-            .close("member");
-    }
-    x.close("Tags").truncation(page.marker.as_deref());
-    Ok(Some(x))
+    tags_page(ctx, ctx.iam.get_user(ctx.caller.account_id(), name)?.tags)
 }

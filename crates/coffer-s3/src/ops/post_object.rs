@@ -205,6 +205,7 @@ impl PostObject {
             auth_type: caller.as_ref().map(|_| coffer_iam::AuthType::Post),
             bucket_access: Some(crate::access::bucket_access(&self.store, &self.iam, &target.bucket).await?),
             upload_sse: None,
+            existing_object_tags: None,
         };
         if self.iam.authorize_s3(caller.as_ref(), &facts) != coffer_iam::Verdict::Allow {
             return Err(s3s::s3_error!(AccessDenied, "Access Denied"));
