@@ -228,3 +228,35 @@ def test_create_bucket_acls_follow_object_ownership(s3):
         assert error_code(e) == "OwnershipControlsNotFoundError"
     finally:
         s3.delete_bucket(Bucket=name)
+
+
+def test_object_acls_when_enabled(endpoint, s3, bucket):
+    # With ACLs disabled (the default), an ACL granting others is refused.
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="x", Body=b"x", ACL="bucket-owner-read")
+    assert error_code(e) == "AccessControlListNotSupported"
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "ObjectWriter"}]})
+    # BlockPublicAcls (on by default) refuses a public object ACL.
+    with pytest.raises(ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="pub", Body=b"p", ACL="public-read")
+    assert error_code(e) == "AccessDenied"
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={})
+    s3.put_object(Bucket=bucket, Key="pub", Body=b"public bytes", ACL="public-read")
+    s3.put_object(Bucket=bucket, Key="priv", Body=b"private bytes")
+    assert anonymous_get(f"{endpoint}/{bucket}/pub") == 200
+    assert anonymous_get(f"{endpoint}/{bucket}/priv") == 403
+    grants = s3.get_object_acl(Bucket=bucket, Key="pub")["Grants"]
+    assert {(g["Grantee"].get("URI"), g["Permission"]) for g in grants} == {
+        (None, "FULL_CONTROL"), ("http://acs.amazonaws.com/groups/global/AllUsers", "READ")}
+    # IgnorePublicAcls makes the grant void without changing it.
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={"IgnorePublicAcls": True})
+    assert anonymous_get(f"{endpoint}/{bucket}/pub") == 403
+    s3.put_public_access_block(Bucket=bucket, PublicAccessBlockConfiguration={})
+    assert anonymous_get(f"{endpoint}/{bucket}/pub") == 200
+    s3.put_object_acl(Bucket=bucket, Key="pub", ACL="private")
+    assert anonymous_get(f"{endpoint}/{bucket}/pub") == 403
+    s3.put_object_acl(Bucket=bucket, Key="priv", ACL="public-read")
+    assert anonymous_get(f"{endpoint}/{bucket}/priv") == 200
+    # Back to ACLs disabled: every grant is ignored.
+    s3.put_bucket_ownership_controls(Bucket=bucket, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    assert anonymous_get(f"{endpoint}/{bucket}/priv") == 403

@@ -47,6 +47,13 @@ impl Store {
         Ok(doc)
     }
 
+    /// Sets (`Some`, a canned ACL name) or clears an object's ACL. `NoSuchKey` if there
+    /// is no such object.
+    pub async fn set_object_acl(&self, bucket: &str, key: &str, acl: Option<String>) -> CoreResult<()> {
+        self.bucket(bucket).await?;
+        Ok(self.meta.set_object_acl(bucket, key, None, acl).await?)
+    }
+
     /// Sets (`Some`) or removes (`None`) a bucket's access setting.
     pub async fn put_bucket_access_setting(
         &self,

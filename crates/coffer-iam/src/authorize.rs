@@ -64,6 +64,8 @@ pub struct S3Facts {
     /// The tags of the object the request acts on (`s3:ExistingObjectTag/*`), read only
     /// when a policy in play names that key.
     pub existing_object_tags: Option<std::collections::BTreeMap<String, String>>,
+    /// The canned ACL of the object the request reads, when the bucket has ACLs enabled.
+    pub object_acl: Option<CannedAcl>,
 }
 
 impl S3Facts {
@@ -224,6 +226,7 @@ fn s3_keys(keys: &mut ConditionKeys, facts: &S3Facts) {
 
 /// One decision for `caller` on (`action`, `resource`) owned by `resource_account`,
 /// with the bucket's policy and ACL (`access`) as the resource side.
+#[allow(clippy::too_many_arguments)]
 fn decide_one(
     snap: &Snapshot,
     caller: Option<&Caller>,
@@ -231,6 +234,7 @@ fn decide_one(
     resource: &str,
     resource_account: Option<&str>,
     access: Option<&BucketAccess>,
+    object_acl: Option<CannedAcl>,
     keys: &ConditionKeys,
 ) -> Decision {
     let arn = caller.map(Caller::arn).unwrap_or_default();
@@ -263,7 +267,9 @@ fn decide_one(
         },
         None => None,
     };
-    let acl_allows = access.is_some_and(|a| a.acl_allows(action, caller.is_some()));
+    let acl_allows = access.is_some_and(|a| {
+        a.acl_allows(action, caller.is_some()) || a.object_acl_allows(object_acl, action, caller.is_some())
+    });
     decide(&DecisionInput {
         request: &request,
         is_root: caller.is_some_and(Caller::is_root),
@@ -399,8 +405,22 @@ impl Iam {
             } else {
                 (owner, access)
             };
-            if decide_one(&snap, caller, action, &resource, resource_account, access, &keys)
-                != Decision::Allow
+            // The object's own ACL speaks for the object the request names, not a copy source.
+            let object_acl = if action_spec.resource == ResourceKind::Object {
+                facts.object_acl
+            } else {
+                None
+            };
+            if decide_one(
+                &snap,
+                caller,
+                action,
+                &resource,
+                resource_account,
+                access,
+                object_acl,
+                &keys,
+            ) != Decision::Allow
             {
                 return Verdict::Deny {
                     action: action.to_owned(),
@@ -434,7 +454,7 @@ impl Iam {
         let mut keys = global_keys(caller, facts.source_ip, facts.secure_transport);
         s3_keys(&mut keys, facts);
         let resource = format!("arn:aws:s3:::{bucket}/{key}");
-        decide_one(&snap, caller, action, &resource, owner, access, &keys) == Decision::Allow
+        decide_one(&snap, caller, action, &resource, owner, access, None, &keys) == Decision::Allow
     }
 
     /// IAM's AccessDenied for `caller` performing `action` (`iam:CreateUser`) on
@@ -458,7 +478,7 @@ impl Iam {
             keys.insert(&format!("aws:RequestTag/{}", t.key), t.value.as_str());
             keys.insert("aws:TagKeys", t.key.as_str());
         }
-        if decide_one(&snap, Some(caller), action, resource, None, None, &keys) == Decision::Allow {
+        if decide_one(&snap, Some(caller), action, resource, None, None, None, &keys) == Decision::Allow {
             return None;
         }
         Some(IamError::AccessDenied(format!(

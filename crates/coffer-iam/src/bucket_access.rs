@@ -225,6 +225,21 @@ pub struct AccessDocuments {
 }
 
 impl BucketAccess {
+    /// The resource-side Allow an object's canned ACL gives: READ of the object.
+    #[must_use]
+    pub fn object_acl_allows(&self, acl: Option<CannedAcl>, action: &str, authenticated: bool) -> bool {
+        let Some(acl) = acl else { return false };
+        let read = matches!(action, "s3:GetObject" | "s3:GetObjectVersion");
+        self.acls_enabled()
+            && !(acl.is_public() && self.public_access_block.ignore_public_acls)
+            && read
+            && match acl {
+                CannedAcl::PublicRead | CannedAcl::PublicReadWrite => true,
+                CannedAcl::AuthenticatedRead => authenticated,
+                _ => false,
+            }
+    }
+
     /// Whether ACL grants are in force (not under BucketOwnerEnforced).
     #[must_use]
     pub fn acls_enabled(&self) -> bool {

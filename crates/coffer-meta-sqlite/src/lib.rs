@@ -251,6 +251,23 @@ impl MetaStore for SqliteMetaStore {
         .map(drop)
     }
 
+    async fn set_object_acl(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        acl: Option<String>,
+    ) -> Result<(), MetaError> {
+        self.write(WriteOp::SetObjectAcl {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            version_id: version_id.map(str::to_owned),
+            acl,
+        })
+        .await
+        .map(drop)
+    }
+
     async fn create_kms_key(&self, key: KmsKeyRecord) -> Result<(), MetaError> {
         self.write(WriteOp::CreateKmsKey(key)).await.map(drop)
     }

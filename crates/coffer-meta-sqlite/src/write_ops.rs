@@ -48,6 +48,12 @@ pub(crate) fn apply(conn: &Connection, op: WriteOp) -> Result<Vec<BlobId>, MetaE
             sealed_by,
         } => reseal_kms_key(conn, &name, &expected, &sealed_material, &sealed_by).map(|()| Vec::new()),
         WriteOp::Identity(change) => crate::identity::apply(conn, &change).map(|()| Vec::new()),
+        WriteOp::SetObjectAcl {
+            bucket,
+            key,
+            version_id,
+            acl,
+        } => set_object_acl(conn, &bucket, &key, version_id.as_deref(), acl.as_deref()).map(|()| Vec::new()),
         WriteOp::Reseal {
             target,
             expected_sealed_key,
@@ -468,6 +474,29 @@ fn release(conn: &Connection, mut candidates: Vec<BlobId>) -> Result<Vec<BlobId>
 }
 
 /// Swaps the SSE record inside a `meta` document, guarded by the sealed key it replaces.
+fn set_object_acl(
+    conn: &Connection,
+    bucket: &str,
+    key: &str,
+    version_id: Option<&str>,
+    acl: Option<&str>,
+) -> Result<(), MetaError> {
+    // json_remove when clearing keeps documents that never had an ACL unchanged.
+    let n = conn
+        .prepare_cached(
+            "UPDATE objects SET meta = CASE WHEN ?4 IS NULL THEN json_remove(meta, '$.acl') \
+             ELSE json_set(meta, '$.acl', ?4) END \
+             WHERE bucket = ?1 AND key = ?2 AND delete_marker = 0 \
+             AND (version_id = ?3 OR (?3 IS NULL AND is_latest = 1))",
+        )
+        .and_then(|mut s| s.execute(params![bucket, key.as_bytes(), version_id, acl]))
+        .map_err(db)?;
+    if n == 0 {
+        return Err(MetaError::NoSuchKey);
+    }
+    Ok(())
+}
+
 fn reseal(conn: &Connection, target: &MetaTarget, expected: &str, sse: &str) -> Result<(), MetaError> {
     match target {
         MetaTarget::Object {

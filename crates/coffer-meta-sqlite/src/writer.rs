@@ -59,6 +59,12 @@ pub(crate) enum WriteOp {
         sealed_by: String,
     },
     Identity(IdentityChange),
+    SetObjectAcl {
+        bucket: String,
+        key: String,
+        version_id: Option<String>,
+        acl: Option<String>,
+    },
     Reseal {
         target: MetaTarget,
         expected_sealed_key: String,

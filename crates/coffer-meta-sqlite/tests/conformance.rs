@@ -31,6 +31,7 @@ case!(
     bucket_lifecycle,
     missing_bucket,
     put_get_replace,
+    object_acls,
     data_round_trips_exactly,
     delete_semantics,
     conditional_writes,

@@ -170,6 +170,9 @@ pub struct ObjectMeta {
     /// Object Lock.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock: Option<LockState>,
+    /// A canned ACL granting others (`public-read`...); `None` is the owner's full control.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acl: Option<String>,
 }
 
 impl Default for ObjectMeta {
@@ -189,6 +192,7 @@ impl Default for ObjectMeta {
             tags: BTreeMap::new(),
             sse: None,
             lock: None,
+            acl: None,
         }
     }
 }

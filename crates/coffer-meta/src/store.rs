@@ -130,6 +130,16 @@ pub trait MetaStore: Send + Sync + 'static {
         sse: SseParams,
     ) -> Result<(), MetaError>;
 
+    /// Sets (`Some`) or clears the canned ACL of the latest version of a key (or of the
+    /// given version). `NoSuchKey` if there is no such version (or it is a delete marker).
+    async fn set_object_acl(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+        acl: Option<String>,
+    ) -> Result<(), MetaError>;
+
     /// Records a new KMS key. `KmsKeyExists` if the name is taken.
     async fn create_kms_key(&self, key: KmsKeyRecord) -> Result<(), MetaError>;
 

@@ -212,18 +212,29 @@ impl S3Access for IamAccess {
             }
             _ => None,
         };
-        // s3:ExistingObjectTag/*: the object's tags, read only when a policy names them.
-        let existing_object_tags = match (&bucket, &key) {
-            (Some(b), Some(k))
-                if reads_existing_object(&operation)
-                    && self
-                        .iam
-                        .needs_existing_object_tags(caller.as_ref(), bucket_access.as_deref()) =>
-            {
-                self.store.head_object(b, k).await.ok().map(|v| v.meta.tags)
+        // The object's tags (s3:ExistingObjectTag/*, only when a policy names them) and
+        // its ACL (only when the bucket has ACLs enabled), in one read.
+        let owner_root = caller
+            .as_ref()
+            .is_some_and(|c| c.is_root() && bucket_owner.as_deref() == Some(c.account_id()));
+        let needs_tags = self
+            .iam
+            .needs_existing_object_tags(caller.as_ref(), bucket_access.as_deref());
+        let needs_acl = !owner_root && bucket_access.as_ref().is_some_and(|a| a.acls_enabled());
+        let object_meta = match (&bucket, &key) {
+            (Some(b), Some(k)) if reads_existing_object(&operation) && (needs_tags || needs_acl) => {
+                self.store.head_object(b, k).await.ok().map(|v| v.meta)
             }
             _ => None,
         };
+        let existing_object_tags = object_meta
+            .as_ref()
+            .filter(|_| needs_tags)
+            .map(|m| m.tags.clone());
+        let object_acl = object_meta
+            .as_ref()
+            .and_then(|m| m.acl.as_deref())
+            .and_then(coffer_iam::CannedAcl::parse);
         let facts = S3Facts {
             operation,
             bucket,
@@ -242,6 +253,7 @@ impl S3Access for IamAccess {
             bucket_access,
             upload_sse,
             existing_object_tags,
+            object_acl,
         };
         match self.iam.authorize_s3(caller.as_ref(), &facts) {
             Verdict::Allow => {}

@@ -31,7 +31,7 @@ pub use identity::{identities, identity_policies, identity_roles};
 pub use kms::kms_keys;
 pub use listing::{listing_byte_order, listing_hides_deleted, listing_many_keys};
 pub use multipart::{list_uploads_markers, multipart_abort, multipart_lifecycle};
-pub use objects::{data_round_trips_exactly, delete_semantics, put_get_replace};
+pub use objects::{data_round_trips_exactly, delete_semantics, object_acls, put_get_replace};
 pub use reseal::scan_and_reseal;
 pub use settings::bucket_settings;
 pub use shutdown::close_refuses_later_calls;
@@ -52,6 +52,7 @@ pub async fn run_all(store: &dyn MetaStore) {
     identity_policies(store).await;
     identity_roles(store).await;
     put_get_replace(store).await;
+    object_acls(store).await;
     data_round_trips_exactly(store).await;
     delete_semantics(store).await;
     conditional_writes(store).await;

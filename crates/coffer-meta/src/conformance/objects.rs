@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{blob, blob_version, blobs, make_bucket, part, sorted, version};
 use crate::{
-    Checksums, LockState, MetaStore, NULL_VERSION, ObjectData, ObjectMeta, PartData, SseParams,
+    Checksums, LockState, MetaError, MetaStore, NULL_VERSION, ObjectData, ObjectMeta, PartData, SseParams,
     WriteCondition,
 };
 
@@ -234,4 +234,26 @@ pub async fn delete_semantics(store: &dyn MetaStore) {
         vec![]
     );
     assert!(store.get_object(b, "kept", None).await.unwrap().is_some());
+}
+
+/// A key's canned ACL is set and cleared in place; nothing else of the version changes.
+pub async fn object_acls(store: &dyn MetaStore) {
+    let b = "acl-b";
+    make_bucket(store, b).await;
+    let v = version(b, "k", ObjectData::Inline(b"data".to_vec()));
+    store.put_object(v.clone(), WriteCondition::None).await.unwrap();
+    store
+        .set_object_acl(b, "k", None, Some("public-read".to_owned()))
+        .await
+        .unwrap();
+    let got = store.get_object(b, "k", None).await.unwrap().unwrap();
+    assert_eq!(got.meta.acl.as_deref(), Some("public-read"));
+    assert_eq!(got.data, v.data);
+    store
+        .set_object_acl(b, "k", Some(NULL_VERSION), None)
+        .await
+        .unwrap();
+    assert_eq!(store.get_object(b, "k", None).await.unwrap().unwrap(), v);
+    let r = store.set_object_acl(b, "missing", None, None).await;
+    assert!(matches!(r, Err(MetaError::NoSuchKey)), "{r:?}");
 }

@@ -1,9 +1,8 @@
 //! GetBucketAcl, PutBucketAcl, GetObjectAcl, PutObjectAcl, and the ACL a CreateBucket or
 //! PutObject carries. Under `BucketOwnerEnforced` (the default) ACLs are disabled: only
 //! `private`/`bucket-owner-full-control` are accepted, anything else answers
-//! `AccessControlListNotSupported`, as AWS. With ACLs enabled, canned bucket ACLs grant
-//! AllUsers or AuthenticatedUsers (subject to Block Public Access); object ACLs other than
-//! the owner's full control are not built and answer `NotImplemented`.
+//! `AccessControlListNotSupported`, as AWS. With ACLs enabled, canned bucket and object
+//! ACLs grant AllUsers or AuthenticatedUsers (subject to Block Public Access).
 
 use coffer_core::AccessSetting;
 use coffer_iam::{BucketAccess, CannedAcl};
@@ -44,28 +43,25 @@ fn owner_only(acl: CannedAcl) -> bool {
     matches!(acl, CannedAcl::Private | CannedAcl::BucketOwnerFullControl)
 }
 
-/// The ACL a PutObject (or copy, or upload) may carry: refused under ACLs disabled
-/// unless it is the owner's; object ACLs that grant others are not built.
-pub(crate) fn check_object_acl(access: &BucketAccess, canned: Option<&str>) -> S3Result<()> {
+/// The ACL a PutObject (or upload, or PutObjectAcl) may carry: refused under ACLs
+/// disabled unless it is the owner's. Returns what to store: a canned ACL granting others.
+pub(crate) fn check_object_acl(access: &BucketAccess, canned: Option<&str>) -> S3Result<Option<String>> {
     let Some(acl) = grants_others(canned, &[])? else {
-        return Ok(());
+        return Ok(None);
     };
     if owner_only(acl) {
-        return Ok(());
+        return Ok(None);
     }
     if !access.acls_enabled() {
         return Err(not_supported());
     }
-    Err(s3_error!(
-        NotImplemented,
-        "Object ACLs that grant others are not implemented"
-    ))
+    Ok(Some(acl.as_str().to_owned()))
 }
 
 /// [`check_object_acl`] for a request whose bucket access the authorization step read.
-pub(crate) fn check_request_acl<T>(req: &S3Request<T>, canned: Option<&str>) -> S3Result<()> {
+pub(crate) fn check_request_acl<T>(req: &S3Request<T>, canned: Option<&str>) -> S3Result<Option<String>> {
     if canned.is_none() {
-        return Ok(());
+        return Ok(None);
     }
     match crate::access::facts(req).and_then(|f| f.bucket_access.as_deref()) {
         Some(access) => check_object_acl(access, canned),
@@ -193,11 +189,17 @@ pub(crate) async fn get_object_acl(
 ) -> S3Result<S3Response<GetObjectAclOutput>> {
     let input = req.input;
     let bucket = s.store.bucket(&input.bucket).await.s3()?;
-    // The object must exist; its ACL is always the bucket owner's full control.
-    s.store.head_object(&input.bucket, &input.key).await.s3()?;
+    let object = s.store.head_object(&input.bucket, &input.key).await.s3()?;
+    let acl = object
+        .meta
+        .acl
+        .as_deref()
+        .and_then(CannedAcl::parse)
+        .unwrap_or(CannedAcl::Private);
+    // The bucket owner owns every object (no cross-account object ownership).
     let owner = s.owner(&bucket.owner);
     Ok(S3Response::new(GetObjectAclOutput {
-        grants: Some(grants_of(CannedAcl::Private, &owner)),
+        grants: Some(grants_of(acl, &owner)),
         owner: Some(owner),
         request_charged: None,
     }))
@@ -216,7 +218,7 @@ pub(crate) async fn put_object_acl(
         ));
     }
     let canned = input.acl.as_ref().map(ObjectCannedACL::as_str);
-    check_object_acl(&access, canned)?;
+    let stored = check_object_acl(&access, canned)?;
     if grants_others(
         canned,
         &[
@@ -234,6 +236,9 @@ pub(crate) async fn put_object_acl(
             "Your request was missing a required header: x-amz-acl"
         ));
     }
-    s.store.head_object(&input.bucket, &input.key).await.s3()?;
+    s.store
+        .set_object_acl(&input.bucket, &input.key, stored)
+        .await
+        .s3()?;
     Ok(S3Response::new(PutObjectAclOutput::default()))
 }

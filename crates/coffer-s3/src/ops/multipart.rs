@@ -29,7 +29,7 @@ pub(crate) async fn create_multipart_upload(
     req: S3Request<CreateMultipartUploadInput>,
 ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
     let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
-    crate::ops::acl::check_request_acl(&req, req.input.acl.as_ref().map(ObjectCannedACL::as_str))?;
+    let acl = crate::ops::acl::check_request_acl(&req, req.input.acl.as_ref().map(ObjectCannedACL::as_str))?;
     let input = req.input;
     let requested_sse = sse_request(
         input.server_side_encryption.as_ref(),
@@ -39,6 +39,7 @@ pub(crate) async fn create_multipart_upload(
     let tags = tags_in(input.tagging.as_deref())?;
     let mut meta = object_meta_of!(input);
     meta.tags = tags;
+    meta.acl = acl;
     let checksum = checksum_choice_in(
         input.checksum_algorithm.as_ref().map(ChecksumAlgorithm::as_str),
         input.checksum_type.as_ref().map(ChecksumType::as_str),

@@ -37,7 +37,7 @@ pub(crate) async fn put_object(
 ) -> S3Result<S3Response<PutObjectOutput>> {
     let integrity = integrity(&req.headers, req.trailing_headers.clone())?;
     let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
-    crate::ops::acl::check_request_acl(&req, req.input.acl.as_ref().map(ObjectCannedACL::as_str))?;
+    let acl = crate::ops::acl::check_request_acl(&req, req.input.acl.as_ref().map(ObjectCannedACL::as_str))?;
     let input = req.input;
     refuse_oversized(s, input.content_length)?;
     let requested_sse = sse_request(
@@ -49,6 +49,7 @@ pub(crate) async fn put_object(
     let tags = tags_in(input.tagging.as_deref())?;
     let mut meta = object_meta_of!(input);
     meta.tags = tags;
+    meta.acl = acl;
     let customer = customer_key.is_some();
     let (sse_customer_algorithm, sse_customer_key_md5) =
         sse_c_echo(customer, input.sse_customer_key_md5.as_ref());
@@ -417,7 +418,14 @@ pub(crate) async fn copy_object(
 ) -> S3Result<S3Response<CopyObjectOutput>> {
     let condition = copy_destination_condition(&req.headers)?;
     let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
-    crate::ops::acl::check_request_acl(&req, req.input.acl.as_ref().map(ObjectCannedACL::as_str))?;
+    if crate::ops::acl::check_request_acl(&req, req.input.acl.as_ref().map(ObjectCannedACL::as_str))?
+        .is_some()
+    {
+        return Err(s3s::s3_error!(
+            NotImplemented,
+            "A copy with an ACL granting others is not implemented; set it with PutObjectAcl afterwards"
+        ));
+    }
     let input = req.input;
     let requested_sse = sse_request(
         input.server_side_encryption.as_ref(),

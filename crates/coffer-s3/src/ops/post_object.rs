@@ -192,6 +192,9 @@ impl PostObject {
                 Some((header, value.to_owned()))
             })
             .collect();
+        let access = crate::access::bucket_access(&self.store, &self.iam, &target.bucket).await?;
+        // The form's `acl` field, as a PUT's x-amz-acl.
+        meta.acl = crate::ops::acl::check_object_acl(&access, fields.get("acl"))?;
         let facts = coffer_iam::S3Facts {
             operation: "PostObject".to_owned(),
             bucket: Some(target.bucket.clone()),
@@ -203,9 +206,10 @@ impl PostObject {
             source_ip: peer,
             secure_transport: secure,
             auth_type: caller.as_ref().map(|_| coffer_iam::AuthType::Post),
-            bucket_access: Some(crate::access::bucket_access(&self.store, &self.iam, &target.bucket).await?),
+            bucket_access: Some(access.clone()),
             upload_sse: None,
             existing_object_tags: None,
+            object_acl: None,
         };
         if self.iam.authorize_s3(caller.as_ref(), &facts) != coffer_iam::Verdict::Allow {
             return Err(s3s::s3_error!(AccessDenied, "Access Denied"));
