@@ -281,6 +281,111 @@ async fn run_matrix(who: Who, c: &Client, root: &Client) {
         who,
         c.delete_bucket_encryption().bucket(b).send().await,
     );
+    // Access configuration: a Deny-only policy (not public, so BPA lets it in) that
+    // denies nobody the matrix uses.
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*",
+        "Action":"s3:GetObject","Resource":"arn:aws:s3:::matrix-bucket/never-read"}]}"#;
+    outcome(
+        "PutBucketPolicy",
+        who,
+        c.put_bucket_policy().bucket(b).policy(policy).send().await,
+    );
+    if !who.allowed() {
+        root.put_bucket_policy()
+            .bucket(b)
+            .policy(policy)
+            .send()
+            .await
+            .unwrap();
+    }
+    outcome(
+        "GetBucketPolicy",
+        who,
+        c.get_bucket_policy().bucket(b).send().await,
+    );
+    outcome(
+        "GetBucketPolicyStatus",
+        who,
+        c.get_bucket_policy_status().bucket(b).send().await,
+    );
+    outcome(
+        "DeleteBucketPolicy",
+        who,
+        c.delete_bucket_policy().bucket(b).send().await,
+    );
+    if !who.allowed() {
+        // The denied delete left the policy in place.
+        root.get_bucket_policy().bucket(b).send().await.unwrap();
+        root.delete_bucket_policy().bucket(b).send().await.unwrap();
+    }
+    let bpa = aws_sdk_s3::types::PublicAccessBlockConfiguration::builder()
+        .block_public_acls(true)
+        .ignore_public_acls(true)
+        .block_public_policy(true)
+        .restrict_public_buckets(true)
+        .build();
+    outcome(
+        "PutPublicAccessBlock",
+        who,
+        c.put_public_access_block()
+            .bucket(b)
+            .public_access_block_configuration(bpa)
+            .send()
+            .await,
+    );
+    outcome(
+        "GetPublicAccessBlock",
+        who,
+        c.get_public_access_block().bucket(b).send().await,
+    );
+    let ownership = aws_sdk_s3::types::OwnershipControls::builder()
+        .rules(
+            aws_sdk_s3::types::OwnershipControlsRule::builder()
+                .object_ownership(aws_sdk_s3::types::ObjectOwnership::BucketOwnerEnforced)
+                .build()
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    outcome(
+        "PutBucketOwnershipControls",
+        who,
+        c.put_bucket_ownership_controls()
+            .bucket(b)
+            .ownership_controls(ownership)
+            .send()
+            .await,
+    );
+    outcome(
+        "GetBucketOwnershipControls",
+        who,
+        c.get_bucket_ownership_controls().bucket(b).send().await,
+    );
+    outcome("GetBucketAcl", who, c.get_bucket_acl().bucket(b).send().await);
+    outcome(
+        "PutBucketAcl",
+        who,
+        c.put_bucket_acl()
+            .bucket(b)
+            .acl(aws_sdk_s3::types::BucketCannedAcl::Private)
+            .send()
+            .await,
+    );
+    outcome(
+        "GetObjectAcl",
+        who,
+        c.get_object_acl().bucket(b).key("obj").send().await,
+    );
+    outcome(
+        "PutObjectAcl",
+        who,
+        c.put_object_acl()
+            .bucket(b)
+            .key("obj")
+            .acl(aws_sdk_s3::types::ObjectCannedAcl::BucketOwnerFullControl)
+            .send()
+            .await,
+    );
     root.put_object()
         .bucket(b)
         .key(format!("del-{tag}"))
