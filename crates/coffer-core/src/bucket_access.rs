@@ -19,6 +19,16 @@ pub enum AccessSetting {
 }
 
 impl AccessSetting {
+    /// Its slot in the bucket cache.
+    fn index(self) -> usize {
+        match self {
+            Self::Policy => 0,
+            Self::PublicAccessBlock => 1,
+            Self::OwnershipControls => 2,
+            Self::Acl => 3,
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Self::Policy => "policy",
@@ -37,13 +47,13 @@ impl Store {
         bucket: &str,
         setting: AccessSetting,
     ) -> CoreResult<Option<String>> {
-        let name = setting.name();
-        if let Some(doc) = self.buckets.access(bucket, name) {
+        if let Some(doc) = self.buckets.access(bucket, setting.index()) {
             return Ok(doc);
         }
         let epoch = self.buckets.epoch();
-        let doc = self.meta.get_bucket_setting(bucket, name).await?;
-        self.buckets.store_access(epoch, bucket, name, doc.clone());
+        let doc = self.meta.get_bucket_setting(bucket, setting.name()).await?;
+        self.buckets
+            .store_access(epoch, bucket, setting.index(), doc.clone());
         Ok(doc)
     }
 

@@ -25,8 +25,9 @@ struct Inner {
     records: HashMap<String, BucketRecord>,
     /// The raw stored encryption document, `None` when the bucket has none.
     encryption: HashMap<String, Option<String>>,
-    /// Raw stored access settings (ADR 13) by (bucket, setting name).
-    access: HashMap<(String, &'static str), Option<String>>,
+    /// Raw stored access settings (ADR 13) by bucket, then by [`crate::AccessSetting`]
+    /// index; `None` in the array: not read yet.
+    access: HashMap<String, [Option<Option<String>>; 4]>,
 }
 
 impl BucketCache {
@@ -69,14 +70,19 @@ impl BucketCache {
         }
     }
 
-    pub(crate) fn access(&self, bucket: &str, name: &'static str) -> Option<Option<String>> {
-        self.read().access.get(&(bucket.to_owned(), name)).cloned()
+    pub(crate) fn access(&self, bucket: &str, index: usize) -> Option<Option<String>> {
+        self.read()
+            .access
+            .get(bucket)
+            .and_then(|a| a.get(index).cloned().flatten())
     }
 
-    pub(crate) fn store_access(&self, epoch: u64, bucket: &str, name: &'static str, doc: Option<String>) {
+    pub(crate) fn store_access(&self, epoch: u64, bucket: &str, index: usize, doc: Option<String>) {
         let mut inner = self.write();
-        if inner.epoch == epoch {
-            inner.access.insert((bucket.to_owned(), name), doc);
+        if inner.epoch == epoch
+            && let Some(slot) = inner.access.entry(bucket.to_owned()).or_default().get_mut(index)
+        {
+            *slot = Some(doc);
         }
     }
 
@@ -86,7 +92,7 @@ impl BucketCache {
         inner.epoch += 1;
         inner.records.remove(bucket);
         inner.encryption.remove(bucket);
-        inner.access.retain(|(b, _), _| b != bucket);
+        inner.access.remove(bucket);
     }
 }
 

@@ -152,6 +152,8 @@ pub struct KeyEntry {
 pub struct Account {
     pub record: AccountRecord,
     pub canonical_id: String,
+    /// The account-wide Block Public Access, parsed once.
+    pub public_access_block: crate::PublicAccessBlock,
 }
 
 /// Everything the identity layer knows, as of one generation.
@@ -212,7 +214,15 @@ impl Snapshot {
                 .into_iter()
                 .map(|record| {
                     let canonical_id = canonical_user_id(&record.account_id);
-                    (record.account_id.clone(), Account { record, canonical_id })
+                    let public_access_block = crate::PublicAccessBlock::of_account(&record.settings);
+                    (
+                        record.account_id.clone(),
+                        Account {
+                            record,
+                            canonical_id,
+                            public_access_block,
+                        },
+                    )
                 })
                 .collect(),
             deployment_account,
@@ -364,6 +374,21 @@ impl Snapshot {
     }
 
     /// The secret of an active key, and who it belongs to.
+    /// The secret of an active long-term key or of the deployment root, without building
+    /// the caller (what SigV4 verification needs, on every request).
+    pub fn secret(&self, access_key_id: &str) -> IamResult<Secret> {
+        if let Some((root, secret)) = &self.root_key
+            && root == access_key_id
+        {
+            return Ok(secret.clone());
+        }
+        self.keys
+            .get(access_key_id)
+            .filter(|e| e.record.status == KeyStatus::Active)
+            .map(|e| e.secret.clone())
+            .ok_or(IamError::InvalidClientTokenId)
+    }
+
     pub fn authenticate(&self, access_key_id: &str) -> IamResult<(Caller, Secret)> {
         if let Some((root, secret)) = &self.root_key
             && root == access_key_id

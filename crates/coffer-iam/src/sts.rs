@@ -77,7 +77,7 @@ impl Iam {
         if access_key_id.starts_with("ASIA") {
             return Ok(self.inner.sessions.secret_of(access_key_id));
         }
-        self.authenticate(access_key_id).map(|(_, secret)| secret)
+        self.snapshot().secret(access_key_id)
     }
 
     /// The caller a request signed with `access_key_id` stands for, once its signature

@@ -36,6 +36,19 @@ pub(crate) fn facts<T>(req: &s3s::S3Request<T>) -> Option<&S3Facts> {
 }
 
 impl IamAccess {
+    /// Whether the request's bucket (if any) has no policy.
+    async fn has_no_policy(&self, bucket: Option<&str>, owner: Option<&str>) -> S3Result<bool> {
+        match (bucket, owner) {
+            (Some(b), Some(_)) => Ok(self
+                .store
+                .bucket_access_setting(b, AccessSetting::Policy)
+                .await
+                .map_err(to_s3)?
+                .is_none()),
+            _ => Ok(true),
+        }
+    }
+
     /// The owner of `bucket`, or `None` when it does not exist.
     async fn owner(&self, bucket: &str) -> S3Result<Option<String>> {
         match self.store.bucket(bucket).await {
@@ -171,14 +184,40 @@ impl S3Access for IamAccess {
                 None => return Err(to_s3(CoreError::NoSuchBucket)),
             },
         };
+        // The fast path of ADR 13: an account root on its own bucket, with no bucket policy
+        // and no ACL header to vet, needs nothing more gathered (one cached lookup).
+        let acl_headers = cx
+            .headers()
+            .keys()
+            .any(|k| k.as_str() == "x-amz-acl" || k.as_str().starts_with("x-amz-grant-"));
+        let is_copy = matches!(operation.as_str(), "CopyObject" | "UploadPartCopy");
+        if let Some(c) = &caller
+            && c.is_root()
+            && bucket_owner.as_deref().is_none_or(|o| o == c.account_id())
+            && !acl_headers
+            && !is_copy
+            && self
+                .has_no_policy(bucket.as_deref(), bucket_owner.as_deref())
+                .await?
+        {
+            let facts = S3Facts {
+                operation,
+                bucket,
+                key,
+                bucket_owner,
+                ..S3Facts::default()
+            };
+            let extensions = cx.extensions_mut();
+            extensions.insert(facts);
+            extensions.insert(c.clone());
+            return Ok(());
+        }
         let bucket_access = match (&bucket, &bucket_owner) {
             (Some(b), Some(owner)) => Some(access_of(&self.store, &self.iam, b, owner).await?),
             _ => None,
         };
         let copy_source = match copy_source(cx.headers()) {
-            Some((bucket, key, version_id))
-                if matches!(operation.as_str(), "CopyObject" | "UploadPartCopy") =>
-            {
+            Some((bucket, key, version_id)) if is_copy => {
                 let owner = self.owner(&bucket).await?;
                 let access = match &owner {
                     Some(o) => Some(access_of(&self.store, &self.iam, &bucket, o).await?),
