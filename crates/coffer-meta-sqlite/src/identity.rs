@@ -538,13 +538,7 @@ fn delete_account(conn: &Connection, account_id: &str) -> Result<(), MetaError> 
 fn create_user(conn: &Connection, u: &UserRecord) -> Result<(), MetaError> {
     let key = name_key(&u.name);
     let tags = tags_to_text(&u.tags)?;
-    if exists(
-        conn,
-        "SELECT 1 FROM iam_users WHERE account_id = ?1 AND name_key = ?2",
-        params![u.account_id, key],
-    )? {
-        return Err(MetaError::IdentityExists(format!("User with name {}", u.name)));
-    }
+    refuse_taken(conn, EntityKind::User, &u.account_id, &key, &u.name)?;
     conn.prepare_cached(
         "INSERT INTO iam_users (account_id, name_key, name, path, unique_id, created_ms, tags) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -649,6 +643,29 @@ fn entity_table(kind: EntityKind) -> &'static str {
     }
 }
 
+/// `IdentityExists` when the account has a user, group or role of that name (any case).
+fn refuse_taken(
+    conn: &Connection,
+    kind: EntityKind,
+    account_id: &str,
+    key: &str,
+    name: &str,
+) -> Result<(), MetaError> {
+    let sql = format!(
+        "SELECT 1 FROM {} WHERE account_id = ?1 AND name_key = ?2",
+        entity_table(kind)
+    );
+    if exists(conn, &sql, params![account_id, key])? {
+        let what = match kind {
+            EntityKind::User => "User",
+            EntityKind::Group => "Group",
+            EntityKind::Role => "Role",
+        };
+        return Err(MetaError::IdentityExists(format!("{what} with name {name}")));
+    }
+    Ok(())
+}
+
 fn require_entity(conn: &Connection, account_id: &str, kind: EntityKind, key: &str) -> Result<(), MetaError> {
     let sql = format!(
         "SELECT 1 FROM {} WHERE account_id = ?1 AND name_key = ?2",
@@ -666,13 +683,7 @@ fn require_entity(conn: &Connection, account_id: &str, kind: EntityKind, key: &s
 
 fn create_group(conn: &Connection, g: &GroupRecord) -> Result<(), MetaError> {
     let key = name_key(&g.name);
-    if exists(
-        conn,
-        "SELECT 1 FROM iam_groups WHERE account_id = ?1 AND name_key = ?2",
-        params![g.account_id, key],
-    )? {
-        return Err(MetaError::IdentityExists(format!("Group with name {}", g.name)));
-    }
+    refuse_taken(conn, EntityKind::Group, &g.account_id, &key, &g.name)?;
     conn.prepare_cached(
         "INSERT INTO iam_groups (account_id, name_key, name, path, unique_id, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )
@@ -954,13 +965,7 @@ fn attach_policy(conn: &Connection, a: &AttachmentRecord, max_attached: u32) -> 
 fn create_role(conn: &Connection, r: &RoleRecord) -> Result<(), MetaError> {
     let key = name_key(&r.name);
     let tags = tags_to_text(&r.tags)?;
-    if exists(
-        conn,
-        "SELECT 1 FROM iam_roles WHERE account_id = ?1 AND name_key = ?2",
-        params![r.account_id, key],
-    )? {
-        return Err(MetaError::IdentityExists(format!("Role with name {}", r.name)));
-    }
+    refuse_taken(conn, EntityKind::Role, &r.account_id, &key, &r.name)?;
     conn.prepare_cached(
         "INSERT INTO iam_roles (account_id, name_key, name, path, unique_id, created_ms, tags, trust_policy, \
          max_session_secs, description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
