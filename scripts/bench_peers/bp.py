@@ -3,7 +3,8 @@
 ports N                      N free TCP ports on 127.0.0.1, one line
 wait-ready ...               poll an S3 endpoint until a signed ListBuckets answers 200
 machine DIR                  the machine's facts (CPU, memory, the disk under DIR) as JSON
-refs DIR [--quick]           the reference limits measured on DIR's disk, as JSON
+refs DIR [--quick] [--ceiling BIN]
+                             the reference limits measured on DIR's disk, as JSON
 plan [...]                   the runs: WORKLOAD<TAB>SERVER,SERVER...<TAB>BENCH ARGS
 summarize FILE               one line about one bench JSON file (exit 1 if unreadable)
 json-set FILE KEY VALUE      set KEY (dots for nesting) in a JSON file; --json parses VALUE
@@ -57,7 +58,7 @@ def cmd_machine(a):
 
 
 def cmd_refs(a):
-    print(json.dumps(refs.measure(a.dir, quick=a.quick), indent=2))
+    print(json.dumps(refs.measure(a.dir, quick=a.quick, ceiling=a.ceiling), indent=2))
 
 
 def cmd_plan(a):
@@ -133,6 +134,7 @@ def main():
     s = sub.add_parser("refs")
     s.add_argument("dir")
     s.add_argument("--quick", action="store_true")
+    s.add_argument("--ceiling", help="the read_ceiling example binary")
     s.set_defaults(f=cmd_refs)
     s = sub.add_parser("plan")
     s.add_argument("--quick", action="store_true")

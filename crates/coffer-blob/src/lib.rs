@@ -23,6 +23,7 @@ mod digest;
 mod direct;
 mod ingest;
 mod multipart_checksum;
+mod read_buffer;
 mod sealed;
 mod store;
 

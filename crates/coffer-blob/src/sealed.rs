@@ -8,6 +8,7 @@ use bytes::Bytes;
 use coffer_meta::BlobId;
 
 use crate::crypt::{self, CHUNK_SIZE, SecretKey};
+use crate::read_buffer::ReadBuffer;
 use crate::store::{BlobReader, BlobStore, batched_reader};
 
 /// Chunks read and decrypted per blocking-pool hop: 16 × 64 KiB = 1 MiB of plaintext.
@@ -111,13 +112,13 @@ impl BlobStore {
             let plain_from = from * chunk;
             let plain_to = ((upto + 1) * chunk).min(size);
             let (_, offset, flen) = crypt::chunk_span(size, plain_from, plain_to - plain_from);
-            let mut buf = vec![0u8; usize::try_from(flen).map_err(io::Error::other)?];
-            file.read_exact_at(&mut buf, offset)?;
-            let spans = crypt::decrypt_in_place(&enc.key, enc.part, &header, size, from, &mut buf)
+            let mut buf = ReadBuffer::new(usize::try_from(flen).map_err(io::Error::other)?);
+            file.read_exact_at(buf.as_mut_slice(), offset)?;
+            let spans = crypt::decrypt_in_place(&enc.key, enc.part, &header, size, from, buf.as_mut_slice())
                 .map_err(tampered)?;
             // Each chunk's plaintext is sent as a slice of the buffer it was decrypted in,
             // trimmed to the range.
-            let buf = Bytes::from(buf);
+            let buf = buf.freeze();
             let mut pieces = Vec::with_capacity(spans.len());
             for (i, span) in spans.into_iter().enumerate() {
                 let at = plain_from + i as u64 * chunk;

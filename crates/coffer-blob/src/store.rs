@@ -13,6 +13,8 @@ use bytes::Bytes;
 use coffer_meta::{BlobId, Durability};
 use futures::Stream;
 
+use crate::read_buffer::ReadBuffer;
+
 /// Reads move in large buffers so a big GET costs few blocking-pool round trips.
 const READ_BATCH: u64 = 1024 * 1024;
 /// Batches of one read in flight: the next is read (and decrypted) on the blocking pool
@@ -106,10 +108,10 @@ impl BlobStore {
             (offset + at, READ_BATCH.min(len - at))
         });
         Ok(batched_reader(batches, move |(at, n)| {
-            let mut buf = vec![0u8; usize::try_from(n).map_err(io::Error::other)?];
+            let mut buf = ReadBuffer::new(usize::try_from(n).map_err(io::Error::other)?);
             // A file shorter than its metadata says is an error, never a short body.
-            file.read_exact_at(&mut buf, at)?;
-            Ok(vec![Bytes::from(buf)])
+            file.read_exact_at(buf.as_mut_slice(), at)?;
+            Ok(vec![buf.freeze()])
         }))
     }
 
