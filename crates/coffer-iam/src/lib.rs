@@ -51,6 +51,12 @@ pub use sts::{AssumeRoleRequest, Credentials};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PeerAddr(pub std::net::SocketAddr);
 
+/// Whether the client reached Coffer over TLS (`aws:SecureTransport`), put in the
+/// request's extensions by the server. Coffer serves plain HTTP, so this is true only when
+/// a trusted proxy (`--trusted-proxy`) says `X-Forwarded-Proto: https`; absent means false.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SecureTransport(pub bool);
+
 /// The identity layer. Cheap to clone.
 #[derive(Clone)]
 pub struct Iam {

@@ -287,7 +287,7 @@ impl S3Access for IamAccess {
                 .collect(),
             query,
             source_ip: cx.extensions_mut().get::<PeerAddr>().map(|p| p.0.ip()),
-            secure_transport: crate::sse_c::secure(cx.headers()),
+            secure_transport: crate::sse_c::secure(cx.extensions_mut()),
             auth_type: auth_type(cx),
             bucket_access,
             upload_sse,

@@ -245,14 +245,14 @@ pub(crate) fn sse_request(
 /// The customer key (SSE-C) of a request's `x-amz-server-side-encryption-customer-*`
 /// fields, which every s3s input type names alike.
 macro_rules! customer_key_of {
-    ($input:expr, $headers:expr, $allow:expr) => {
+    ($input:expr, $extensions:expr, $allow:expr) => {
         $crate::sse_c::customer_key(
             &$crate::sse_c::CustomerHeaders {
                 algorithm: $input.sse_customer_algorithm.as_deref(),
                 key: $input.sse_customer_key.as_deref(),
                 key_md5: $input.sse_customer_key_md5.as_deref(),
             },
-            $headers,
+            $extensions,
             $allow,
         )
     };

@@ -14,24 +14,25 @@ pub(crate) struct CustomerHeaders<'a> {
     pub key_md5: Option<&'a str>,
 }
 
-/// Whether the request reached us over TLS (through a proxy that says so): Coffer itself
-/// serves plain HTTP.
-pub(crate) fn secure(headers: &http::HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+/// Whether the request reached us over TLS, as the server decided from a trusted proxy's
+/// `X-Forwarded-Proto` ([`coffer_iam::SecureTransport`]): Coffer itself serves plain
+/// HTTP, and the header of any other client proves nothing.
+pub(crate) fn secure(extensions: &http::Extensions) -> bool {
+    extensions
+        .get::<coffer_iam::SecureTransport>()
+        .is_some_and(|s| s.0)
 }
 
 /// The customer key the headers carry, if any.
 pub(crate) fn customer_key(
     h: &CustomerHeaders<'_>,
-    headers: &http::HeaderMap,
+    extensions: &http::Extensions,
     allow_http: bool,
 ) -> S3Result<Option<SecretKey>> {
     if h.algorithm.is_none() && h.key.is_none() && h.key_md5.is_none() {
         return Ok(None);
     }
-    if !allow_http && !secure(headers) {
+    if !allow_http && !secure(extensions) {
         return Err(s3_error!(
             InvalidRequest,
             "Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection."
@@ -75,7 +76,7 @@ mod tests {
         let key = STANDARD.encode([7u8; 32]);
         let md5 = STANDARD.encode(Md5::digest([7u8; 32]));
         let h = |a: Option<&'static str>, k: Option<String>, m: Option<String>| (a, k, m);
-        let plain = http::HeaderMap::new();
+        let plain = http::Extensions::new();
         let check = |(a, k, m): (Option<&str>, Option<String>, Option<String>), allow: bool| {
             customer_key(
                 &CustomerHeaders {
@@ -98,6 +99,15 @@ mod tests {
             check(h(Some("AES256"), Some(key.clone()), Some(md5.clone())), false),
             Err("InvalidRequest".into())
         );
+        // Over TLS, as the server decided (a trusted proxy's X-Forwarded-Proto: https).
+        let mut tls = http::Extensions::new();
+        tls.insert(coffer_iam::SecureTransport(true));
+        let over_tls = CustomerHeaders {
+            algorithm: Some("AES256"),
+            key: Some(&key),
+            key_md5: Some(&md5),
+        };
+        assert!(customer_key(&over_tls, &tls, false).unwrap().is_some());
         assert_eq!(
             check(h(Some("AES128"), Some(key.clone()), Some(md5.clone())), true),
             Err("InvalidArgument".into())

@@ -227,7 +227,8 @@ pub struct ServeArgs {
     pub allow_sse_c_over_http: bool,
 
     /// TOML file with any of the keys: address, data-dir, region, domain, master-key-file,
-    /// allow-sse-c-over-http, inline-threshold, gc-grace-secs, no-fsync, no-encryption.
+    /// allow-sse-c-over-http, inline-threshold, gc-grace-secs, no-fsync, no-encryption,
+    /// trusted-proxies (one address or a list).
     #[arg(long, env = "COFFER_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -257,4 +258,17 @@ pub struct ServeArgs {
     /// encrypt, and objects already stored read as before (the master key is still used).
     #[arg(long, env = "COFFER_NO_ENCRYPTION")]
     pub no_encryption: bool,
+
+    /// TCP peer addresses (IP; repeat the flag or separate with commas) of the
+    /// TLS-terminating proxies whose `X-Forwarded-Proto: https` is believed. From any other
+    /// client the header is ignored and the request counts as plain HTTP: aws:SecureTransport
+    /// is false and SSE-C keys are refused (unless --allow-sse-c-over-http). `none` trusts no
+    /// one [default: 127.0.0.1,::1, a proxy on the same host].
+    #[arg(
+        long = "trusted-proxy",
+        env = "COFFER_TRUSTED_PROXIES",
+        value_name = "IP",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
 }

@@ -1,6 +1,7 @@
 //! The effective configuration: flags and environment over the config file over
 //! defaults.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -32,6 +33,9 @@ struct FileConfig {
     no_fsync: Option<bool>,
     #[serde(alias = "no_encryption")]
     no_encryption: Option<bool>,
+    /// One address or a list.
+    #[serde(alias = "trusted_proxies")]
+    trusted_proxies: Option<OneOrMany>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,6 +73,8 @@ pub struct ServeConfig {
     /// Encrypt objects that name no encryption (SSE-S3 by default); off with
     /// `--no-encryption`.
     pub sse_s3_by_default: bool,
+    /// Peers whose `X-Forwarded-Proto` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl ServeConfig {
@@ -112,8 +118,36 @@ impl ServeConfig {
                 Durability::Fsync
             },
             sse_s3_by_default: !(args.no_encryption || file.no_encryption.unwrap_or(false)),
+            trusted_proxies: trusted_proxies(if args.trusted_proxies.is_empty() {
+                file.trusted_proxies.map(OneOrMany::into_vec)
+            } else {
+                Some(args.trusted_proxies)
+            })?,
         })
     }
+}
+
+/// The trusted proxies: loopback unless configured; `none` for nobody.
+fn trusted_proxies(given: Option<Vec<String>>) -> anyhow::Result<Vec<IpAddr>> {
+    let Some(given) = given else {
+        return Ok(vec![
+            IpAddr::from([127, 0, 0, 1]),
+            IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+        ]);
+    };
+    let mut out = Vec::new();
+    for item in given.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if item.eq_ignore_ascii_case("none") {
+            continue;
+        }
+        let ip: IpAddr = item.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "--trusted-proxy {item:?} is not an IP address: give the proxies' addresses (e.g. 127.0.0.1,10.0.0.5), or none to trust no proxy"
+            )
+        })?;
+        out.push(ip.to_canonical());
+    }
+    Ok(out)
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
@@ -121,7 +155,7 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
         .with_context(|| format!("cannot read the config file {}", path.display()))?;
     toml::from_str(&text).with_context(|| {
         format!(
-            "{} is not a valid config file (allowed keys: address, data-dir, region, domain, master-key-file, allow-sse-c-over-http, inline-threshold, gc-grace-secs, no-fsync, no-encryption)",
+            "{} is not a valid config file (allowed keys: address, data-dir, region, domain, master-key-file, allow-sse-c-over-http, inline-threshold, gc-grace-secs, no-fsync, no-encryption, trusted-proxies)",
             path.display()
         )
     })
@@ -145,6 +179,7 @@ mod tests {
             gc_grace_secs: None,
             no_fsync: false,
             no_encryption: false,
+            trusted_proxies: Vec::new(),
         }
     }
 
@@ -233,6 +268,33 @@ mod tests {
         let c = ServeConfig::resolve(args(Some(path), None)).unwrap();
         assert!(!c.sse_s3_by_default);
         assert_eq!(c.durability, Durability::NoFsync);
+    }
+
+    #[test]
+    fn trusted_proxies_default_to_loopback_and_come_from_flag_or_file() {
+        let loopback: Vec<IpAddr> = vec!["127.0.0.1".parse().unwrap(), "::1".parse().unwrap()];
+        assert_eq!(
+            ServeConfig::resolve(args(None, None)).unwrap().trusted_proxies,
+            loopback
+        );
+        let c = ServeConfig::resolve(parse_serve(&["--trusted-proxy", "10.0.0.5,::ffff:10.0.0.6"])).unwrap();
+        assert_eq!(
+            c.trusted_proxies,
+            vec!["10.0.0.5".parse::<IpAddr>().unwrap(), "10.0.0.6".parse().unwrap()]
+        );
+        let c = ServeConfig::resolve(parse_serve(&["--trusted-proxy", "none"])).unwrap();
+        assert!(c.trusted_proxies.is_empty());
+        let e = ServeConfig::resolve(parse_serve(&["--trusted-proxy", "proxy.local"])).unwrap_err();
+        assert!(e.to_string().contains("is not an IP address"), "{e}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "trusted-proxies = [\"192.0.2.7\"]\n").unwrap();
+        let c = ServeConfig::resolve(args(Some(path.clone()), None)).unwrap();
+        assert_eq!(c.trusted_proxies, vec!["192.0.2.7".parse::<IpAddr>().unwrap()]);
+        std::fs::write(&path, "trusted_proxies = \"none\"\n").unwrap();
+        let c = ServeConfig::resolve(args(Some(path), None)).unwrap();
+        assert!(c.trusted_proxies.is_empty());
     }
 
     /// `coffer serve ARGS` as clap parses it.

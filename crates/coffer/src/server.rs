@@ -276,6 +276,7 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
         }
     });
 
+    let trusted_proxies = config.trusted_proxies.clone();
     let graceful = GracefulShutdown::new();
     let builder = auto::Builder::new(TokioExecutor::new());
     let signal = shutdown_signal();
@@ -297,10 +298,13 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
                     tracing::debug!(%peer, error = %e, "cannot set TCP_NODELAY");
                 }
                 let app = app.clone();
+                let from_proxy = trusted_proxies.contains(&peer.ip().to_canonical());
                 let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
                     let app = app.clone();
                     // aws:SourceIp of policy conditions.
                     req.extensions_mut().insert(coffer_iam::PeerAddr(peer));
+                    let secure = from_proxy && forwarded_https(req.headers());
+                    req.extensions_mut().insert(coffer_iam::SecureTransport(secure));
                     async move { Ok::<_, Infallible>(app.route(req).await) }
                 });
                 let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
@@ -328,4 +332,14 @@ pub async fn serve(config: ServeConfig) -> anyhow::Result<()> {
     store.close().await.context("closing the metadata store")?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Whether a proxy says the client spoke TLS to it (`X-Forwarded-Proto: https`; with
+/// several proxies in a row the first, the client's, counts).
+fn forwarded_https(headers: &http::HeaderMap) -> bool {
+    headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
 }

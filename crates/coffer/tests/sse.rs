@@ -1220,3 +1220,87 @@ async fn every_mode_and_size_round_trips_with_ranges_across_chunks() {
         );
     }
 }
+
+/// Coffer serves plain HTTP, so `X-Forwarded-Proto: https` is believed only from a trusted
+/// proxy (loopback by default). From anyone else it must neither let SSE-C keys in nor
+/// satisfy a policy that requires aws:SecureTransport.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forwarded_https_counts_only_from_a_trusted_proxy() {
+    let (key, md5) = customer_key(9);
+    let tls_only = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*",
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::fwd/*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}"#;
+    for (extra, trusted) in [(&[][..], true), (&["--trusted-proxy", "192.0.2.1"][..], false)] {
+        let dir = tempfile::tempdir().unwrap();
+        let server = Server::start_in(dir.path(), extra);
+        let s3 = server.client();
+        create_bucket(&s3, "fwd").await;
+        let put = |forwarded: bool| {
+            let op = s3
+                .put_object()
+                .bucket("fwd")
+                .key("secret")
+                .body(ByteStream::from_static(b"customer data"))
+                .sse_customer_algorithm("AES256")
+                .sse_customer_key(&key)
+                .sse_customer_key_md5(&md5)
+                .customize();
+            let op = if forwarded {
+                op.mutate_request(|req| {
+                    req.headers_mut().insert("x-forwarded-proto", "https");
+                })
+            } else {
+                op
+            };
+            op.send()
+        };
+        assert_eq!(
+            s3_err(put(false).await),
+            (400, "InvalidRequest".into()),
+            "{extra:?}"
+        );
+        let r = put(true).await;
+        if trusted {
+            r.unwrap();
+        } else {
+            assert_eq!(s3_err(r), (400, "InvalidRequest".into()), "{extra:?}");
+        }
+
+        s3.put_object()
+            .bucket("fwd")
+            .key("plain")
+            .body(ByteStream::from_static(b"plain data"))
+            .send()
+            .await
+            .unwrap();
+        s3.put_bucket_policy()
+            .bucket("fwd")
+            .policy(tls_only)
+            .send()
+            .await
+            .unwrap();
+        let get = |forwarded: bool| {
+            let op = s3.get_object().bucket("fwd").key("plain").customize();
+            let op = if forwarded {
+                op.mutate_request(|req| {
+                    req.headers_mut().insert("x-forwarded-proto", "https");
+                })
+            } else {
+                op
+            };
+            op.send()
+        };
+        assert_eq!(
+            s3_err(get(false).await),
+            (403, "AccessDenied".into()),
+            "{extra:?}"
+        );
+        let r = get(true).await;
+        if trusted {
+            let body = r.unwrap().body.collect().await.unwrap().into_bytes();
+            assert_eq!(&body[..], b"plain data");
+        } else {
+            assert_eq!(s3_err(r), (403, "AccessDenied".into()), "{extra:?}");
+        }
+    }
+}

@@ -18,7 +18,7 @@ pub(crate) async fn get_object_attributes(
     s: &Coffer,
     req: S3Request<GetObjectAttributesInput>,
 ) -> S3Result<S3Response<GetObjectAttributesOutput>> {
-    let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
+    let customer_key = customer_key_of!(req.input, &req.extensions, s.allow_sse_c_over_http)?;
     let input = req.input;
     if input.version_id.as_deref().is_some_and(|v| v != "null") {
         return Err(s3_error!(NoSuchVersion, "The specified version does not exist."));

@@ -28,7 +28,7 @@ pub(crate) async fn create_multipart_upload(
     s: &Coffer,
     req: S3Request<CreateMultipartUploadInput>,
 ) -> S3Result<S3Response<CreateMultipartUploadOutput>> {
-    let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
+    let customer_key = customer_key_of!(req.input, &req.extensions, s.allow_sse_c_over_http)?;
     let acl = crate::ops::acl::check_request_acl(&req, req.input.acl.as_ref().map(ObjectCannedACL::as_str))?;
     let input = req.input;
     let requested_sse = sse_request(
@@ -82,7 +82,7 @@ pub(crate) async fn upload_part(
     req: S3Request<UploadPartInput>,
 ) -> S3Result<S3Response<UploadPartOutput>> {
     let integrity = integrity(&req.headers, req.trailing_headers.clone())?;
-    let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
+    let customer_key = customer_key_of!(req.input, &req.extensions, s.allow_sse_c_over_http)?;
     let input = req.input;
     refuse_oversized(s, input.content_length)?;
     let number = part_number(input.part_number)?;
@@ -145,10 +145,10 @@ pub(crate) async fn upload_part_copy(
     s: &Coffer,
     req: S3Request<UploadPartCopyInput>,
 ) -> S3Result<S3Response<UploadPartCopyOutput>> {
-    let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
+    let customer_key = customer_key_of!(req.input, &req.extensions, s.allow_sse_c_over_http)?;
     let input = req.input;
     let number = part_number(input.part_number)?;
-    let source = copy_source_of!(input, &req.headers, s.allow_sse_c_over_http)?;
+    let source = copy_source_of!(input, &req.extensions, s.allow_sse_c_over_http)?;
     let range = copy_range(input.copy_source_range.as_deref())?;
     let part = s
         .store

@@ -36,7 +36,7 @@ pub(crate) async fn put_object(
     req: S3Request<PutObjectInput>,
 ) -> S3Result<S3Response<PutObjectOutput>> {
     let integrity = integrity(&req.headers, req.trailing_headers.clone())?;
-    let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
+    let customer_key = customer_key_of!(req.input, &req.extensions, s.allow_sse_c_over_http)?;
     let acl = crate::ops::acl::check_request_acl(&req, req.input.acl.as_ref().map(ObjectCannedACL::as_str))?;
     let input = req.input;
     refuse_oversized(s, input.content_length)?;
@@ -206,7 +206,7 @@ pub(crate) async fn get_object(
     s: &Coffer,
     req: S3Request<GetObjectInput>,
 ) -> S3Result<S3Response<GetObjectOutput>> {
-    let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
+    let customer_key = customer_key_of!(req.input, &req.extensions, s.allow_sse_c_over_http)?;
     let input = req.input;
     only_null_version(input.version_id.as_deref())?;
     let read = read_request!(input, customer_key);
@@ -228,7 +228,7 @@ pub(crate) async fn head_object(
     s: &Coffer,
     req: S3Request<HeadObjectInput>,
 ) -> S3Result<S3Response<HeadObjectOutput>> {
-    let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
+    let customer_key = customer_key_of!(req.input, &req.extensions, s.allow_sse_c_over_http)?;
     let input = req.input;
     only_null_version(input.version_id.as_deref())?;
     let read = read_request!(input, customer_key);
@@ -332,7 +332,7 @@ pub(crate) async fn delete_objects(
 /// (`x-amz-copy-source-server-side-encryption-customer-*`), as the core names them.
 /// CopyObject and UploadPartCopy share the field names.
 macro_rules! copy_source_of {
-    ($input:expr, $headers:expr, $allow_sse_c:expr) => {
+    ($input:expr, $extensions:expr, $allow_sse_c:expr) => {
         $crate::ops::object::copy_source(
             &$input.copy_source,
             $crate::sse_c::customer_key(
@@ -341,7 +341,7 @@ macro_rules! copy_source_of {
                     key: $input.copy_source_sse_customer_key.as_deref(),
                     key_md5: $input.copy_source_sse_customer_key_md5.as_deref(),
                 },
-                $headers,
+                $extensions,
                 $allow_sse_c,
             )?,
             coffer_core::Preconditions {
@@ -417,7 +417,7 @@ pub(crate) async fn copy_object(
     req: S3Request<CopyObjectInput>,
 ) -> S3Result<S3Response<CopyObjectOutput>> {
     let condition = copy_destination_condition(&req.headers)?;
-    let customer_key = customer_key_of!(req.input, &req.headers, s.allow_sse_c_over_http)?;
+    let customer_key = customer_key_of!(req.input, &req.extensions, s.allow_sse_c_over_http)?;
     if crate::ops::acl::check_request_acl(&req, req.input.acl.as_ref().map(ObjectCannedACL::as_str))?
         .is_some()
     {
@@ -432,7 +432,7 @@ pub(crate) async fn copy_object(
         input.sse_customer_algorithm.as_deref(),
         input.ssekms_key_id.as_deref(),
     )?;
-    let source = copy_source_of!(input, &req.headers, s.allow_sse_c_over_http)?;
+    let source = copy_source_of!(input, &req.extensions, s.allow_sse_c_over_http)?;
     let customer = customer_key.is_some();
     let (sse_customer_algorithm, sse_customer_key_md5) =
         sse_c_echo(customer, input.sse_customer_key_md5.as_ref());

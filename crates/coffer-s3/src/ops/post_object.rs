@@ -71,7 +71,7 @@ impl PostObject {
         let boundary = multer::parse_boundary(content_type).map_err(|_| form::malformed())?;
         let form = form::read(body, boundary).await?;
         let peer = parts.extensions.get::<coffer_iam::PeerAddr>().map(|p| p.0.ip());
-        let secure = crate::sse_c::secure(&parts.headers);
+        let secure = crate::sse_c::secure(&parts.extensions);
         let upload = match self
             .admit(&target, &form.fields, &form.filename, peer, secure)
             .await
@@ -368,10 +368,11 @@ fn object_url(parts: &http::request::Parts, target: &FormTarget, key: &str) -> S
         .and_then(|h| h.to_str().ok())
         .or_else(|| parts.uri.authority().map(http::uri::Authority::as_str))
         .unwrap_or("localhost");
-    // Behind a TLS-terminating proxy the client spoke https.
-    let scheme = match parts.headers.get("x-forwarded-proto") {
-        Some(p) if p.as_bytes().eq_ignore_ascii_case(b"https") => "https",
-        _ => "http",
+    // Behind a trusted TLS-terminating proxy the client spoke https.
+    let scheme = if crate::sse_c::secure(&parts.extensions) {
+        "https"
+    } else {
+        "http"
     };
     if target.in_host {
         format!("{scheme}://{host}/{}", crate::ops::list::url_encode(key))
