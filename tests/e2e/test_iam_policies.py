@@ -297,3 +297,30 @@ def test_tag_condition_keys(tenant):
     with pytest.raises(ClientError) as e:
         user_iam.create_user(UserName="extra", Tags=[{"Key": "team", "Value": "maps"}, {"Key": "cost", "Value": "x"}])
     assert error_code(e) == "AccessDenied"
+
+
+def _claim_tls(client):
+    """Adds what a TLS-terminating proxy adds: the tests run on loopback, a trusted proxy."""
+    def add(request, **_):
+        request.headers["X-Forwarded-Proto"] = "https"
+    client.meta.events.register_first("before-sign", add)
+    return client
+
+
+def test_secure_transport_conditions_follow_the_trusted_proxy(tenant):
+    """aws:SecureTransport is true only through a trusted proxy saying https (loopback by
+    default): the common "deny insecure transport" guard then admits IAM and S3 calls."""
+    iam = tenant["iam"]
+    _, (user_iam, _, user_s3) = tenant["user"]("tls-only")
+    iam.put_user_policy(UserName="tls-only", PolicyName="tls", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": ["iam:ListUsers", "s3:ListAllMyBuckets"], "Resource": "*"},
+            {"Effect": "Deny", "Action": "*", "Resource": "*",
+             "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        ],
+    }))
+    denied(user_iam.list_users)
+    denied(user_s3.list_buckets)
+    assert "tls-only" in [u["UserName"] for u in _claim_tls(user_iam).list_users()["Users"]]
+    _claim_tls(user_s3).list_buckets()

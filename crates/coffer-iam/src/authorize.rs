@@ -467,13 +467,14 @@ impl Iam {
         action: &str,
         resource: &str,
         source_ip: Option<IpAddr>,
+        secure_transport: bool,
         request_tags: &[coffer_meta::IamTag],
     ) -> Option<IamError> {
         if caller.is_root() {
             return None;
         }
         let snap = self.snapshot();
-        let mut keys = global_keys(Some(caller), source_ip, false);
+        let mut keys = global_keys(Some(caller), source_ip, secure_transport);
         for t in request_tags {
             keys.insert(&format!("aws:RequestTag/{}", t.key), t.value.as_str());
             keys.insert("aws:TagKeys", t.key.as_str());

@@ -40,6 +40,8 @@ pub struct AssumeRoleRequest<'a> {
     pub duration_secs: Option<i64>,
     pub policy: Option<&'a str>,
     pub source_ip: Option<IpAddr>,
+    /// Whether the request came over TLS (`aws:SecureTransport`).
+    pub secure_transport: bool,
 }
 
 fn now_secs() -> i64 {
@@ -169,7 +171,7 @@ impl Iam {
         let arn = caller.arn();
         let caller_role_arn = caller.session().map(Session::role_arn);
         let canonical = snap.account(caller.account_id()).map(|a| a.canonical_id.clone());
-        let keys = self.caller_keys(caller, req.source_ip);
+        let keys = self.caller_keys(caller, req.source_ip, req.secure_transport);
         let request = RequestContext {
             action: "sts:AssumeRole",
             resource: req.role_arn,
@@ -235,8 +237,8 @@ impl Iam {
         })
     }
 
-    fn caller_keys(&self, caller: &Caller, source_ip: Option<IpAddr>) -> ConditionKeys {
-        crate::authorize::global_keys(Some(caller), source_ip, false)
+    fn caller_keys(&self, caller: &Caller, source_ip: Option<IpAddr>, secure: bool) -> ConditionKeys {
+        crate::authorize::global_keys(Some(caller), source_ip, secure)
     }
 }
 

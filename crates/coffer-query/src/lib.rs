@@ -75,6 +75,8 @@ pub(crate) struct Ctx<'a> {
     pub params: &'a Params,
     /// Where the request came from (`aws:SourceIp`).
     pub peer: Option<std::net::IpAddr>,
+    /// Whether it came over TLS, as the server decided (`aws:SecureTransport`).
+    pub secure: bool,
 }
 
 /// The IAM and STS endpoint. Cheap to clone.
@@ -150,6 +152,10 @@ impl QueryEndpoint {
             caller: &caller,
             params: &params,
             peer: parts.extensions.get::<coffer_iam::PeerAddr>().map(|p| p.0.ip()),
+            secure: parts
+                .extensions
+                .get::<coffer_iam::SecureTransport>()
+                .is_some_and(|s| s.0),
         };
         let result: Option<Xml> = match service {
             Service::Sts => sts::dispatch(&ctx, &name)?,

@@ -51,6 +51,7 @@ fn assume_role(ctx: &Ctx<'_>) -> Result<Option<Xml>, QueryError> {
             duration_secs: duration,
             policy: ctx.params.get("Policy"),
             source_ip: ctx.peer,
+            secure_transport: ctx.secure,
         },
     )?;
     let mut x = Xml::default();

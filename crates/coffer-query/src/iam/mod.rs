@@ -107,6 +107,7 @@ pub(crate) fn authorize(ctx: &Ctx<'_>, action: &str, resource: &str) -> Result<(
         &format!("iam:{action}"),
         resource,
         ctx.peer,
+        ctx.secure,
         &ctx.params.tags("Tags"),
     ) {
         Some(denied) => Err(denied.into()),
