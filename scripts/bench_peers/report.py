@@ -303,12 +303,14 @@ def render(run_dir, targets_path, command_line=""):
         if "read_ceiling" in refs and "loopback" in refs:
             c, lb = refs["read_ceiling"], refs["loopback"]["mib_per_s"]
             out.append(
-                "One GET stream of an encrypted object cannot pass the GET ceiling: with nothing but the"
+                "One GET stream of an encrypted object is bounded by the GET ceiling: with nothing but the"
                 f" work a GET cannot skip, the pipeline moves {fmt(c['mib_per_s'], 'MiB/s')} MiB/s,"
                 f" {c['mib_per_s'] / lb:.0%} of loopback ({fmt(c['plain_mib_per_s'], 'MiB/s')} MiB/s,"
                 f" {c['plain_mib_per_s'] / lb:.0%}, unencrypted), because client and server share"
                 f" {(machine or {}).get('nproc', '?')} cores and the server copies and decrypts every byte"
-                " the loopback reference only sends."
+                " the loopback reference only sends. The limits are measured once, before the workloads,"
+                " and move between runs like every figure here (their three runs above show by how much),"
+                " so a workload can land somewhat above a limit taken minutes earlier."
             )
             out.append("")
 
