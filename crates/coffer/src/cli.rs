@@ -222,7 +222,8 @@ pub struct ServeArgs {
     /// Accept SSE-C customer keys on plain-HTTP requests. Coffer serves plain HTTP and AWS
     /// refuses SSE-C keys that were not sent over TLS, as they can be read on the wire:
     /// use this only on loopback or behind a TLS proxy that does not set
-    /// X-Forwarded-Proto (requests with `X-Forwarded-Proto: https` are always accepted).
+    /// X-Forwarded-Proto (`X-Forwarded-Proto: https` from a --trusted-proxy is always
+    /// accepted).
     #[arg(long, env = "COFFER_ALLOW_SSE_C_OVER_HTTP")]
     pub allow_sse_c_over_http: bool,
 

@@ -151,10 +151,7 @@ pub(crate) async fn put_bucket_acl(
     let input = req.input;
     let access = bucket_access(&s.store, &s.iam, &input.bucket).await?;
     if input.access_control_policy.is_some() {
-        return Err(s3_error!(
-            NotImplemented,
-            "ACLs given as an AccessControlPolicy document are not implemented; use a canned ACL"
-        ));
+        return Err(acl_document_not_implemented());
     }
     let acl = grants_others(
         input.acl.as_ref().map(BucketCannedACL::as_str),
@@ -212,10 +209,7 @@ pub(crate) async fn put_object_acl(
     let input = req.input;
     let access = bucket_access(&s.store, &s.iam, &input.bucket).await?;
     if input.access_control_policy.is_some() {
-        return Err(s3_error!(
-            NotImplemented,
-            "ACLs given as an AccessControlPolicy document are not implemented; use a canned ACL"
-        ));
+        return Err(acl_document_not_implemented());
     }
     let canned = input.acl.as_ref().map(ObjectCannedACL::as_str);
     let stored = check_object_acl(&access, canned)?;
@@ -241,4 +235,12 @@ pub(crate) async fn put_object_acl(
         .await
         .s3()?;
     Ok(S3Response::new(PutObjectAclOutput::default()))
+}
+
+/// Explicit grants (an AccessControlPolicy body) are not built; canned ACLs are.
+fn acl_document_not_implemented() -> s3s::S3Error {
+    s3_error!(
+        NotImplemented,
+        "ACLs given as an AccessControlPolicy document are not implemented; use a canned ACL"
+    )
 }
